@@ -1,0 +1,108 @@
+"""Settle real tax records: ledger → cube → allocation → by entity, statistics, net fiscal benefit → files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from analysis.atomic import atomic_folder
+from analysis.tables import (
+    allocation_table,
+    balance_table,
+    detail_table,
+    entity_table,
+    party_totals,
+    statistics_table,
+)
+from analysis.workbook import write_workbook
+from sim import __version__
+from sim.by_entity import EntityAllocation, attribute
+from sim.cube import build_cube
+from sim.fiscal import FiscalBalance, fiscal_balance
+from sim.ledger import Ledger, StatisticsRecords
+from sim.money import yuan_text
+from sim.scenario import INDICATORS, Scenario
+from sim.sharing import Allocation, allocate
+from sim.statistics import StatisticsAllocation, split_statistics
+
+
+@dataclass(frozen=True)
+class Settlement:
+    scenario: Scenario
+    ledger: Ledger
+    allocation: Allocation
+    entities: EntityAllocation
+    statistics: StatisticsAllocation | None
+    balance: FiscalBalance
+
+
+def settle(scenario: Scenario, ledger: Ledger, records: StatisticsRecords | None = None) -> Settlement:
+    allocation = allocate(build_cube(ledger, scenario), scenario)
+    statistics = split_statistics(records, scenario, ledger) if records is not None else None
+    return Settlement(
+        scenario, ledger, allocation, attribute(ledger, scenario, allocation), statistics,
+        fiscal_balance(scenario, allocation, _investment(records, scenario, allocation)),
+    )
+
+
+def _investment(records: StatisticsRecords | None, scenario: Scenario, allocation: Allocation) -> np.ndarray | None:
+    """Investment landed per [agreement, year] (fen), from the `investment` statistics, for the reward."""
+    if records is None:
+        return None
+    out = np.zeros((len(scenario.agreements), len(allocation.years)), np.int64)
+    rows = records.indicator == INDICATORS.index("investment")
+    np.add.at(out, (records.agreement[rows], records.year[rows] - allocation.first_year), records.value[rows])
+    return out
+
+
+def write_settlement(result: Settlement, out: str | Path, inputs: dict[str, Path], seed: int | None = None) -> dict:
+    """Write every output file at once (atomically); return the summary."""
+    s = result.scenario
+    summary = {
+        "scenario": s.name,
+        "scenario_sha256": s.sha256(),
+        "inputs": {role: {"file": path.name, "sha256": _sha256(path)} for role, path in inputs.items()},
+        "seed": seed,
+        "version": __version__,
+        "totals": {k: yuan_text(v) for k, v in party_totals(result.allocation).items()},
+        "by_agreement": {
+            a.id: {
+                "origin": a.origin, "host": a.host,
+                "origin_yuan": yuan_text(int(result.allocation.origin[i].sum())),
+                "host_yuan": yuan_text(int(result.allocation.host[i].sum())),
+                "net_benefit_origin_yuan": yuan_text(int(result.balance.net[i, :, 0].sum())),
+                "net_benefit_host_yuan": yuan_text(int(result.balance.net[i, :, 1].sum())),
+            }
+            for i, a in enumerate(s.agreements)
+        },
+    }
+    allocation = allocation_table(result.allocation, s)
+    detail = detail_table(result.allocation, s)
+    statistics = statistics_table(result.statistics, s) if result.statistics is not None else None
+    balance = balance_table(result.balance, s, result.allocation)
+    with atomic_folder(out) as folder:
+        csv = {"index": False, "lineterminator": "\n"}
+        allocation.to_csv(folder / "allocation.csv", **csv)
+        detail.to_csv(folder / "allocation_detail.csv", **csv)
+        entity_table(result.entities, s, result.allocation.upper_ids).to_csv(folder / "allocation_by_entity.csv", **csv)
+        if statistics is not None:
+            statistics.to_csv(folder / "statistics.csv", **csv)
+        balance.to_csv(folder / "net_benefit.csv", **csv)
+        (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_workbook(
+            folder / "allocation.xlsx", s, allocation_table(result.allocation, s, numeric=True), detail,
+            statistics, balance_table(result.balance, s, result.allocation, numeric=True), summary,
+        )
+    return summary
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

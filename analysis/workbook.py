@@ -1,0 +1,136 @@
+"""allocation.xlsx for officials: Chinese headers, amounts in 万元, one sheet per table."""
+
+from __future__ import annotations
+
+import datetime
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from sim.scenario import Scenario
+from sim.taxes import TAX_TYPES
+
+WAN = 1_000_000  # fen per 万元
+WAN_FORMAT = "#,##0.0000"  # 万元 to the yuan
+YUAN_FORMAT = "#,##0.00"
+
+HEADERS = {
+    "agreement": "协议", "origin_party": "来源方", "host_party": "承接方", "year": "年度", "tax_type": "税种",
+    "total": "税收合计", "central": "中央级", "origin": "来源方分成", "host": "承接方分成",
+    "pool": "分享池", "base": "基数", "increment": "增量", "repaid": "弥补以前年度缺口", "deficit": "结转缺口",
+    "to_stock": "归存量方", "split": "按比例分享额", "origin_split": "来源方按比例分成", "ratio": "来源方比例",
+    "sunset_adj": "到期调整", "cap_adj": "封顶调整", "floor_adj": "保底调整",
+    "indicator": "指标", "rule": "统计规则", "role": "角色", "party": "参与方",
+    "receipts": "税收分成", "reward": "招商奖励", "cost": "成本分担", "net": "净财政收益",
+}
+INDICATOR_NAMES = {
+    "output": "产值", "value_added": "增加值", "investment": "固定资产投资", "trade": "进出口",
+    "fdi": "实际使用外资", "employment": "从业人员", "entities": "市场主体数",
+}
+RULE_NAMES = {"split": "按比例分计", "double_count": "双方均计", "host": "计入承接方", "origin": "计入来源方"}
+TAX_NAMES = {t.id: t.name for t in TAX_TYPES}
+FIXED_TIME = datetime.datetime(2020, 1, 1)  # workbooks carry no clock time, so runs are byte-identical
+
+
+def write_workbook(
+    path: Path, scenario: Scenario, allocation: pd.DataFrame, detail: pd.DataFrame,
+    statistics: pd.DataFrame | None, balance: pd.DataFrame, summary: dict,
+) -> None:
+    """`allocation`, `balance` carry integer fen; `detail` and `statistics` are the CSV text tables."""
+    names = {p.id: p.name for p in scenario.parties}
+    uppers = {u.id: u.name for u in scenario.tax_rules.upper_levels}
+    parties = {a.id: (names[a.origin], names[a.host]) for a in scenario.agreements}
+    book = Workbook()
+    book.remove(book.active)
+
+    def readable(table: pd.DataFrame) -> pd.DataFrame:
+        table = table.copy()
+        if "agreement" in table:
+            table.insert(1, "origin_party", table["agreement"].map(lambda a: parties[a][0]))
+            table.insert(2, "host_party", table["agreement"].map(lambda a: parties[a][1]))
+        if "tax_type" in table:
+            table["tax_type"] = table["tax_type"].map(TAX_NAMES)
+        if "indicator" in table:
+            table["indicator"] = table["indicator"].map(INDICATOR_NAMES)
+            table["rule"] = table["rule"].map(RULE_NAMES)
+        if "party" in table:
+            table["party"] = table["party"].map(names)
+            table["role"] = table["role"].map({"origin": "来源方", "host": "承接方"})
+        return table
+
+    money = ["total", "central", *uppers, "origin", "host"]
+    _sheet(book, "分配结果（万元）", readable(allocation), uppers, {c: WAN for c in money})
+    _sheet(book, "计算明细（元）", readable(detail), uppers, {})
+    if statistics is not None:
+        _sheet(book, "统计数据", readable(statistics), uppers, {})
+    _sheet(book, "净财政收益（万元）", readable(balance), uppers, {c: WAN for c in ("receipts", "reward", "cost", "net")})
+    notes = book.create_sheet("说明")
+    for row in (
+        ("情景", scenario.name), ("情景校验值（sha256）", summary["scenario_sha256"]),
+        ("软件版本", summary["version"]), ("金额单位", "万元（分配结果、净财政收益）；元（计算明细）"),
+        ("来源方/承接方", "来源方为自贸试验区片区，承接方为协同发展区；分成比例由设区市人民政府确定"),
+    ):
+        notes.append(row)
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 80
+    book.properties.creator = "ftzshare"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.save(path)
+    _pin_timestamps(path)
+
+
+def _sheet(book: Workbook, title: str, table: pd.DataFrame, uppers: dict[str, str], scale: dict[str, int]) -> None:
+    sheet = book.create_sheet(title)
+    headers = [HEADERS.get(c, uppers.get(c, c)) for c in table.columns]
+    sheet.append([f"{h}（万元）" if c in scale else h for h, c in zip(headers, table.columns, strict=True)])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+    columns = list(table.columns)
+    for record in table.itertuples(index=False):
+        sheet.append([_value(v, scale.get(c)) for v, c in zip(record, columns, strict=True)])
+    for j, column in enumerate(columns, start=1):
+        letter = get_column_letter(j)
+        sheet.column_dimensions[letter].width = 16 if j > 3 else 22
+        number_format = WAN_FORMAT if column in scale else YUAN_FORMAT if column in _YUAN_COLUMNS else None
+        if number_format:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = number_format
+    sheet.freeze_panes = "A2"
+
+
+_YUAN_COLUMNS = frozenset(HEADERS) - {"agreement", "origin_party", "host_party", "year", "tax_type", "ratio",
+                                       "indicator", "rule", "role", "party"}
+
+
+def _value(value: object, divisor: int | None) -> object:
+    """Fen → 万元 where scaled; yuan text → number so Excel can sum it; ids stay text."""
+    if divisor is not None:
+        return int(value) / divisor
+    if isinstance(value, str) and value and value.lstrip("-").replace(".", "", 1).isdigit():
+        return float(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+def _pin_timestamps(path: Path) -> None:
+    """Rewrite the zip with fixed entry times and document dates: same inputs → same bytes."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = _fixed_core_dates(data)
+            pinned = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            pinned.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(pinned, data)
+
+
+def _fixed_core_dates(xml: bytes) -> bytes:
+    import re
+
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", xml)

@@ -1,0 +1,88 @@
+"""Attribute each allocation cell to the entities in it, to the fen.
+
+Each entity's own contribution is worked out by the same rules (its central part, upper levels, pool,
+and its phase's ratio); every party's cell amount is then apportioned over the entities in proportion to
+those contributions, and the host takes the remainder, so each entity row adds up to its total and each
+column adds up to the cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.apportion import PPM, by_shares, by_weights
+from sim.ledger import Ledger
+from sim.scenario import Scenario, ppm
+from sim.sharing import Allocation
+from sim.taxes import TAX_IDS
+
+
+@dataclass(frozen=True)
+class EntityAllocation:
+    entity_id: np.ndarray
+    agreement: np.ndarray
+    year: np.ndarray
+    tax: np.ndarray
+    total: np.ndarray
+    central: np.ndarray
+    upper: np.ndarray  # [row, upper level]
+    origin: np.ndarray
+    host: np.ndarray
+
+
+def attribute(ledger: Ledger, scenario: Scenario, allocation: Allocation) -> EntityAllocation:
+    cell = np.ravel_multi_index(
+        (ledger.agreement, ledger.year - allocation.first_year, ledger.tax), allocation.total.shape
+    )
+    key = cell * len(ledger.entity_ids) + ledger.entity  # sorted by cell, then entity
+    keys, row_of = np.unique(key, return_inverse=True)
+    entity_cell, entity = np.divmod(keys, len(ledger.entity_ids))
+
+    def summed(values: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(keys), np.int64)
+        np.add.at(out, row_of, values)
+        return out
+
+    amount = summed(ledger.amount)
+    given = summed(np.where(ledger.has_central, ledger.central, 0))
+    uncentred = summed(np.where(ledger.has_central, 0, ledger.amount))
+    start = np.zeros(len(keys), np.int64)
+    start[row_of] = ledger.start_year
+    a, y, k = np.unravel_index(entity_cell, allocation.total.shape)
+
+    # the entity's own contribution under the same rules, as weights
+    central_ppm = np.array([scenario.tax_rules.central_ppm(t) for t in TAX_IDS], np.int64)[k]
+    central = given + by_shares(uncentred, np.stack([central_ppm, PPM - central_ppm], -1))[:, 0]
+    levels = scenario.tax_rules.upper_levels
+    upper_ppm = np.array([[ppm(u.share.get(TAX_IDS[t], 0)) for u in levels] for t in range(len(TAX_IDS))], np.int64)
+    upper_ppm = upper_ppm.reshape(len(TAX_IDS), len(levels))[k]
+    parts = by_shares(amount - central, np.concatenate([upper_ppm, PPM - upper_ppm.sum(1, keepdims=True)], 1))
+    ratio = _entity_ratio(scenario, a, allocation.first_year + y, start)
+    origin_weight = by_shares(parts[:, -1], np.stack([ratio, PPM - ratio], -1))[:, 0]
+
+    def spread(cell_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        return by_weights(cell_values.reshape(-1), entity_cell, weights)
+
+    out_central = spread(allocation.central, central)
+    out_upper = np.stack(
+        [spread(allocation.upper[..., j], parts[:, j]) for j in range(len(levels))], axis=1
+    ).reshape(len(keys), len(levels))
+    out_origin = spread(allocation.origin, origin_weight)
+    out_host = amount - out_central - out_upper.sum(axis=1) - out_origin
+    return EntityAllocation(
+        entity_id=ledger.entity_ids[entity], agreement=a, year=allocation.first_year + y, tax=k, total=amount,
+        central=out_central, upper=out_upper, origin=out_origin, host=out_host,
+    )
+
+
+def _entity_ratio(scenario: Scenario, agreement: np.ndarray, year: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The origin's share (ppm) in force for each entity row: by calendar year or by its own phase."""
+    out = np.zeros(len(agreement), np.int64)
+    for index, a in enumerate(scenario.agreements):
+        rows = agreement == index
+        when = year[rows] if a.ratio.basis == "calendar_year" else year[rows] - start[rows] + 1
+        distinct, position = np.unique(when, return_inverse=True)
+        out[rows] = np.array([ppm(a.ratio.origin_at(int(w)) or 0) for w in distinct], np.int64)[position]
+    return out

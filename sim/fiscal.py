@@ -1,0 +1,56 @@
+"""Net fiscal benefit per party: tax receipts + investment-attraction reward − share of joint costs.
+
+Cost sharing and the reward never change the tax allocation (DOMAIN.md §3); they are reported beside
+it so officials see what each side gains after paying its part of the joint fiscal input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from sim.apportion import PPM, by_shares
+from sim.scenario import Scenario, fen, ppm
+from sim.sharing import Allocation
+
+YUAN_PER_REWARD_UNIT = 100_000_000  # the reward is quoted per 100 million yuan invested
+
+
+@dataclass(frozen=True)
+class FiscalBalance:
+    """[agreement, year, party] with party 0 = origin, 1 = host; fen."""
+
+    years: np.ndarray
+    receipts: np.ndarray
+    reward: np.ndarray
+    cost: np.ndarray
+
+    @property
+    def net(self) -> np.ndarray:
+        return self.receipts + self.reward - self.cost
+
+
+def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.ndarray | None) -> FiscalBalance:
+    """`investment` is fen landed per [agreement, year] (from statistics or the simulation), or None."""
+    shape = (len(scenario.agreements), len(allocation.years), 2)
+    receipts = np.stack([allocation.origin.sum(axis=2), allocation.host.sum(axis=2)], axis=-1)
+    reward = np.zeros(shape, np.int64)
+    cost = np.zeros(shape, np.int64)
+    for index, a in enumerate(scenario.agreements):
+        for item in a.cost_sharing:
+            y = item.year - allocation.first_year
+            cost[index, y] += by_shares(np.array(fen(item.amount_yuan)), _pair(ppm(item.origin)))
+        if a.attraction_reward is not None and investment is not None:
+            rate = Decimal(str(a.attraction_reward.per_100m_yuan_invested))
+            paid = np.array(
+                [int((Decimal(int(v)) * rate / YUAN_PER_REWARD_UNIT).quantize(1, ROUND_HALF_UP)) for v in investment[index]],
+                np.int64,
+            )
+            reward[index] = by_shares(paid, _pair(ppm(a.attraction_reward.origin)))
+    return FiscalBalance(allocation.years, receipts, reward, cost)
+
+
+def _pair(share_ppm: int) -> np.ndarray:
+    return np.array([share_ppm, PPM - share_ppm], np.int64)

@@ -1,0 +1,152 @@
+"""The one catalogue of texts people read, in Chinese (default) and English.
+
+Errors carry a key and parameters, not finished sentences, so the CLI can print both languages on one line
+and the app can show the user's language.
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # files
+    "file_missing": ("文件不存在", "file not found"),
+    "file_unreadable": ("无法读取文件：{detail}", "cannot read file: {detail}"),
+    "file_too_large": ("文件过大（{size} 字节，上限 {limit} 字节）", "file too large ({size} bytes, limit {limit})"),
+    "file_empty": ("文件为空", "file is empty"),
+    "file_format": ("不支持的文件类型 {suffix}（应为 .csv 或 .xlsx）", "unsupported file type {suffix} (use .csv or .xlsx)"),
+    "encoding": ("无法识别文件编码（应为 UTF-8 或 GBK/GB18030）", "unknown encoding (use UTF-8 or GBK/GB18030)"),
+    "csv_malformed": ("CSV 格式错误：{detail}", "malformed CSV: {detail}"),
+    "xlsx_malformed": ("不是有效的 XLSX 工作簿：{detail}", "not a valid XLSX workbook: {detail}"),
+    "sheet_missing": ("工作表 {sheet} 不存在（现有：{sheets}）", "no sheet {sheet} (sheets: {sheets})"),
+    "no_rows": ("没有数据行", "no data rows"),
+    # columns
+    "column_missing": ("缺少列 {column}", "missing column {column}"),
+    "column_duplicate": ("列 {column} 出现多次", "column {column} appears more than once"),
+    "column_unknown": ("未知列 {column}{hint}", "unknown column {column}{hint_en}"),
+    "blank_header": ("第 {index} 列没有列名", "column {index} has no header"),
+    # cells
+    "amount_format": ("金额 {value!r} 不是有效数字", "amount {value!r} is not a number"),
+    "amount_decimals": ("金额 {value!r} 超过两位小数（不做舍入）", "amount {value!r} has more than two decimals (not rounded)"),
+    "amount_range": ("金额 {value!r} 超出范围", "amount {value!r} is out of range"),
+    "integer_format": ("{field} {value!r} 不是整数", "{field} {value!r} is not a whole number"),
+    "month_range": ("月份 {value} 应在 1 到 12 之间", "month {value} must be within 1..12"),
+    "blank_cell": ("{field} 为空", "{field} is blank"),
+    "tax_unknown": ("未知税种 {value!r}{hint}", "unknown tax type {value!r}{hint_en}"),
+    "tax_central_only": (
+        "{value!r} 为中央税，不参与分享，请勿列入台账",
+        "{value!r} is 100% central and never shared; leave it out of the ledger",
+    ),
+    "indicator_unknown": ("未知统计指标 {value!r}{hint}", "unknown indicator {value!r}{hint_en}"),
+    "central_range": (
+        "中央级 {central} 应与税额 {amount} 同号且不超过税额",
+        "central {central} must have the sign of amount {amount} and not exceed it",
+    ),
+    "origin_unknown": ("来源片区 {value!r} 不在情景的参与方中", "origin area {value!r} is not a party of the scenario"),
+    "zone_unknown": ("协同区 {value!r} 不在情景的参与方中", "zone {value!r} is not a party of the scenario"),
+    "agreement_unknown": (
+        "{origin} 与 {zone} 之间没有分享协议",
+        "no sharing agreement between {origin} and {zone}",
+    ),
+    "year_outside": (
+        "年度 {year} 不在情景期间 {first}–{last} 内",
+        "year {year} is outside the scenario's years {first}-{last}",
+    ),
+    "start_year_after": ("年度 {year} 早于投产年度 {start}", "year {year} is before start_year {start}"),
+    "start_year_conflict": (
+        "企业 {entity} 的投产年度不一致（{first} 与 {second}）",
+        "entity {entity} has conflicting start_year values ({first} and {second})",
+    ),
+    "base_year_missing": (
+        "协议 {agreement} 以 {year} 年为基期，但台账中没有该年度的记录",
+        "agreement {agreement} uses base year {year} but the ledger has no rows for that year",
+    ),
+    "count_decimals": ("{field} {value!r} 应为整数", "{field} {value!r} must be a whole number"),
+    # scenario
+    "yaml_syntax": ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
+    "yaml_alias": ("不允许使用 YAML 锚点/别名", "YAML anchors and aliases are not allowed"),
+    "yaml_duplicate_key": ("键 {key!r} 重复", "duplicate key {key!r}"),
+    "yaml_not_mapping": ("情景文件的顶层应为键值映射", "the scenario's top level must be a mapping"),
+    "unknown_key": ("未知的键 {key!r}{hint}", "unknown key {key!r}{hint_en}"),
+    "missing_key": ("缺少必填项", "required key is missing"),
+    "share_range": ("比例 {value} 应在 0 到 1 之间", "share {value} must be within [0, 1]"),
+    "share_decimals": ("比例 {value} 最多六位小数", "share {value} may have at most six decimals"),
+    "money_decimals": ("金额 {value} 最多两位小数", "amount {value} may have at most two decimals"),
+    "money_negative": ("金额 {value} 不能为负", "amount {value} must not be negative"),
+    "shares_sum": (
+        "税种 {tax} 各级留成比例之和 {total} 超过 1",
+        "retention shares of {tax} sum to {total}, more than 1",
+    ),
+    "party_unknown": ("参与方 {value!r} 不存在", "party {value!r} does not exist"),
+    "origin_is_host": ("来源方与承接方不能相同", "origin and host must differ"),
+    "duplicate_id": ("标识 {value!r} 重复", "id {value!r} is used twice"),
+    "duplicate_pair": (
+        "{origin} 与 {host} 之间已有协议 {other}",
+        "{origin} and {host} already have agreement {other}",
+    ),
+    "schedule_order": ("比例时段应按顺序排列且不重叠", "ratio phases must be in order and must not overlap"),
+    "schedule_gap": ("比例时段在 {year} 处有空缺", "ratio phases leave {year} uncovered"),
+    "schedule_cover": (
+        "比例时段应覆盖 {first}–{last}",
+        "ratio phases must cover {first}-{last}",
+    ),
+    "schedule_to_before_from": ("to {to} 早于 from {start}", "to {to} is before from {start}"),
+    "schedule_open_end": ("只有最后一个时段可以省略 to", "only the last phase may omit 'to'"),
+    "since_start_base": (
+        "按投产年限（years_since_start）分段只能与 base.rule: zero 同用",
+        "basis years_since_start works only with base.rule: zero",
+    ),
+    "base_year_required": ("base.rule: base_year 需要 base.year", "base.rule: base_year needs base.year"),
+    "base_year_late": (
+        "基期 {year} 不能晚于情景起始年 {start}",
+        "base year {year} must not be after the first year {start}",
+    ),
+    "base_year_only": ("base.year 只用于 base.rule: base_year", "base.year is only used with base.rule: base_year"),
+    "stat_origin_only_split": ("origin 只用于 rule: split", "origin is only used with rule: split"),
+    "year_range": ("年度 {value} 不在 1900–2200 之间", "year {value} is not within 1900-2200"),
+    "invalid_value": ("取值无效：{detail}", "invalid value: {detail}"),
+    "scenario_schema": ("schema 应为 ftzshare/v1", "schema must be ftzshare/v1"),
+    "taxes_empty": ("taxes 不能为空", "taxes must not be empty"),
+    # command line
+    "usage": ("命令行错误：{detail}", "command line: {detail}"),
+    "output_not_dir": ("输出位置不是文件夹", "output path is not a folder"),
+    "output_write": ("无法写入输出：{detail}", "cannot write output: {detail}"),
+}
+
+
+def render(key: str, lang: str = "zh", **params: object) -> str:
+    """One message in one language; a missing key is a programming error, so it raises."""
+    zh, en = MESSAGES[key]
+    return (zh if lang == "zh" else en).format(**params)
+
+
+def bilingual(key: str, **params: object) -> str:
+    """Chinese first, then English, for one-line CLI errors read by officials and engineers alike."""
+    zh, en = render(key, "zh", **params), render(key, "en", **params)
+    return zh if zh == en else f"{zh} / {en}"
+
+# Pydantic's own error types, in the same two languages.
+MESSAGES.update(
+    {
+        "expected_one_of": ("应为以下之一：{expected}", "expected one of: {expected}"),
+        "expected_integer": ("应为整数", "expected a whole number"),
+        "expected_number": ("应为数字", "expected a number"),
+        "expected_text": ("应为文本", "expected text"),
+        "expected_list": ("应为列表", "expected a list"),
+        "expected_mapping": ("应为键值映射", "expected a mapping"),
+        "too_small": ("应不小于 {limit}", "must be at least {limit}"),
+        "too_large": ("应不大于 {limit}", "must be at most {limit}"),
+        "id_format": (
+            "标识 {value!r} 只能包含小写字母、数字、下划线和连字符",
+            "id {value!r} may hold only lowercase letters, digits, _ and -",
+        ),
+        "id_reserved": ("标识 {value!r} 为保留字", "id {value!r} is reserved"),
+        "cost_year_outside": (
+            "成本分担年度 {year} 不在情景期间 {first}–{last} 内",
+            "cost-sharing year {year} is outside the scenario's years {first}-{last}",
+        ),
+        "age_uncovered": (
+            "投产第 {age} 年不在协议 {agreement} 的比例时段内",
+            "year {age} since start is not covered by the ratio phases of agreement {agreement}",
+        ),
+        "ledger_total_range": ("台账金额合计超出可计算范围", "ledger amounts add up beyond the supported range"),
+    }
+)

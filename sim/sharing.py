@@ -1,0 +1,212 @@
+"""Where the ratio is applied: the allocation of DOMAIN.md §3, in integer fen.
+
+For each agreement, year and tax type: total → central → upper levels → pool → base and increment →
+negative-increment policy → split origin : host by the ratio in force → sunset, cap, floor (`sim.terms`).
+Central and upper-level parts are apportioned per *unit*: the (agreement, year, tax) cell, or under a
+years-since-start schedule each ratio phase within it, so each entity's increment is split by its own
+phase. Pure: arrays in, arrays out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from sim.apportion import PPM, by_shares, by_weights
+from sim.cube import Cube
+from sim.scenario import Agreement, Scenario, ppm
+from sim.taxes import TAX_IDS
+from sim.terms import apply_terms
+
+K = len(TAX_IDS)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Dense [agreement, year, tax] arrays in fen; `rows` marks the cells that are output rows."""
+
+    first_year: int
+    upper_ids: tuple[str, ...]
+    total: np.ndarray
+    central: np.ndarray
+    upper: np.ndarray  # [agreement, year, tax, upper level]
+    pool: np.ndarray
+    base: np.ndarray
+    increment: np.ndarray  # pool − base
+    repaid: np.ndarray  # carried-forward deficit paid back to stock_to this year
+    deficit: np.ndarray  # deficit still carried after this year
+    to_stock: np.ndarray  # what goes to stock_to: the stock, repayments, a floored negative increment
+    split: np.ndarray  # the amount split origin : host
+    origin_split: np.ndarray  # the origin's part of `split`
+    ratio: np.ndarray  # float: the origin's share in force (effective, under years-since-start)
+    sunset_adj: np.ndarray  # moved origin → host by each term (positive moves to the host)
+    cap_adj: np.ndarray
+    floor_adj: np.ndarray
+    origin: np.ndarray
+    host: np.ndarray
+    rows: np.ndarray  # bool
+
+    @property
+    def years(self) -> np.ndarray:
+        return self.first_year + np.arange(self.total.shape[1])
+
+
+def allocate(cube: Cube, scenario: Scenario) -> Allocation:
+    """Split every cell of the cube by the scenario's agreements."""
+    n_agreements, n_years = cube.total.shape[:2]
+    n_upper = len(scenario.tax_rules.upper_levels)
+    zeros = np.zeros((n_agreements, n_years, K), np.int64)
+    out = {name: zeros.copy() for name in _CELL_FIELDS}
+    out["upper"] = np.zeros((n_agreements, n_years, K, n_upper), np.int64)
+    out["ratio"] = np.full((n_agreements, n_years, K), np.nan)
+    out["rows"] = np.zeros((n_agreements, n_years, K), bool)
+    central_ppm = np.array([scenario.tax_rules.central_ppm(t) for t in TAX_IDS], np.int64)
+    upper_ppm = np.array(
+        [[ppm(u.share.get(t, 0)) for u in scenario.tax_rules.upper_levels] for t in TAX_IDS], np.int64
+    ).reshape(K, n_upper)
+    for index, agreement in enumerate(scenario.agreements):
+        span = cube.year_span(index)
+        if span is None:
+            continue
+        years = slice(span[0], span[1] + 1)
+        calendar = cube.years[years]
+        result = _allocate_agreement(
+            agreement, calendar, cube.total[index, years], cube.central_given[index, years],
+            cube.uncentred[index, years], central_ppm, upper_ppm,
+        )
+        for name, value in result.items():
+            out[name][index, years] = value
+        out["rows"][index, years] = cube.present[index, years] | _any_nonzero(result)
+    return Allocation(first_year=cube.first_year, upper_ids=tuple(scenario.upper_level_ids), **out)
+
+
+_CELL_FIELDS = (
+    "total", "central", "pool", "base", "increment", "repaid", "deficit", "to_stock", "split",
+    "origin_split", "sunset_adj", "cap_adj", "floor_adj", "origin", "host",
+)
+
+
+def _any_nonzero(result: dict[str, np.ndarray]) -> np.ndarray:
+    nonzero = np.zeros(result["total"].shape, bool)
+    for name in ("total", "central", "origin", "host", "deficit", "repaid"):
+        nonzero |= result[name] != 0
+    return nonzero
+
+
+def _allocate_agreement(
+    a: Agreement, calendar: np.ndarray, total: np.ndarray, central_given: np.ndarray,
+    uncentred: np.ndarray, central_ppm: np.ndarray, upper_ppm: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """One agreement over its years; arrays are [year, tax, age] in, [year, tax] out."""
+    n_years, _, n_ages = total.shape
+    unit_of, unit_ratio = _units(a, calendar, n_ages)  # [year, age] → unit, [year, unit] → ppm
+    n_units = unit_ratio.shape[1]
+
+    def by_unit(cells: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_years, K, n_units), np.int64)
+        for age in range(n_ages):
+            np.add.at(out, (np.arange(n_years)[:, None], np.arange(K)[None, :], unit_of[:, age, None]), cells[..., age])
+        return out
+
+    u_total = by_unit(total)
+    u_central = by_unit(central_given) + by_shares(by_unit(uncentred), _pair(central_ppm)[:, None, :])[..., 0]
+    retained = np.concatenate([upper_ppm, PPM - upper_ppm.sum(axis=1, keepdims=True)], axis=1)
+    u_parts = by_shares(u_total - u_central, retained[:, None, :])  # [year, tax, unit, upper levels + pool]
+    u_pool = u_parts[..., -1]
+    pool = u_pool.sum(axis=2)
+    shared = np.isin(np.array(TAX_IDS), a.taxes)
+
+    base = _base(a, calendar, pool)
+    flows = _negative_policy(a, pool, base, shared)
+    # distribute the split amount over units in proportion to their pools, then split each by its ratio
+    cells = np.arange(n_years * K)
+    u_split = by_weights(flows["split"].ravel(), np.repeat(cells, n_units), u_pool.ravel()).reshape(u_pool.shape)
+    u_origin = by_shares(u_split, _pair(unit_ratio)[:, None, :, :])[..., 0]
+    origin_split = u_origin.sum(axis=2)
+    origin = origin_split + (flows["to_stock"] if a.stock_to == "origin" else 0)
+    origin = np.where(shared, origin, 0)
+    terms = apply_terms(a, calendar, origin, origin_split, pool - origin, shared)
+    split = flows["split"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        effective = np.where(split != 0, origin_split / np.where(split == 0, 1, split), np.nan)
+    ratio = unit_ratio[:, :1] / PPM if n_units == 1 else effective
+    return {
+        "total": u_total.sum(axis=2),
+        "central": u_central.sum(axis=2),
+        "upper": u_parts[..., :-1].sum(axis=2),
+        "pool": pool,
+        "base": base,
+        "increment": pool - base,
+        **flows,
+        "origin_split": origin_split,
+        "ratio": np.where(shared, np.broadcast_to(ratio, pool.shape), np.nan),
+        **terms,
+    }
+
+
+def _pair(share_ppm: np.ndarray) -> np.ndarray:
+    """Shares of the first party as [share, 1 − share] along a new last axis."""
+    share_ppm = np.asarray(share_ppm, np.int64)
+    return np.stack([share_ppm, PPM - share_ppm], axis=-1)
+
+
+def _units(a: Agreement, calendar: np.ndarray, n_ages: int) -> tuple[np.ndarray, np.ndarray]:
+    """Map (year, age) to a ratio unit and give each unit's origin share in millionths.
+
+    By calendar year there is one unit per year (years outside the schedule — a base year before the
+    horizon — have share 0). By years since start each phase of the schedule is a unit.
+    """
+    phases = a.ratio.schedule
+    if a.ratio.basis == "calendar_year":
+        shares = [a.ratio.origin_at(int(y)) for y in calendar]
+        ratio = np.array([[ppm(s) if s is not None else 0] for s in shares], np.int64)
+        return np.zeros((len(calendar), n_ages), np.int64), ratio
+    phase_of_age = np.array(
+        [next(p for p, ph in enumerate(phases) if ph.start <= age and (ph.end is None or age <= ph.end))
+         if a.ratio.origin_at(age) is not None else 0 for age in range(1, n_ages + 1)],
+        np.int64,
+    )
+    ratio = np.array([[ppm(ph.origin) for ph in phases]] * len(calendar), np.int64)
+    return np.broadcast_to(phase_of_age, (len(calendar), n_ages)), ratio
+
+
+def _base(a: Agreement, calendar: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """The stock each year: zero, or the base year's pool (never below 0) grown at `growth`, to the fen."""
+    base = np.zeros_like(pool)
+    if a.base.rule != "base_year":
+        return base
+    at = int(np.searchsorted(calendar, a.base.year))
+    growth = Decimal(str(a.base.growth))
+    for y in range(at, len(calendar)):
+        factor = (1 + growth) ** (y - at)
+        for k in range(pool.shape[1]):
+            value = Decimal(int(max(pool[at, k], 0))) * factor
+            base[y, k] = int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return base
+
+
+def _negative_policy(a: Agreement, pool: np.ndarray, base: np.ndarray, shared: np.ndarray) -> dict[str, np.ndarray]:
+    """Decide what is split and what goes to stock_to, year by year (carried deficits are sequential)."""
+    n_years = pool.shape[0]
+    increment = pool - base
+    to_stock = np.where(shared, base, pool)
+    split = np.where(shared, increment, 0)
+    repaid = np.zeros_like(pool)
+    deficit = np.zeros_like(pool)
+    if a.negative_increment == "share":
+        return {"to_stock": to_stock, "split": split, "repaid": repaid, "deficit": deficit}
+    carried = np.zeros(pool.shape[1], np.int64)
+    for y in range(n_years):
+        negative = shared & (increment[y] < 0)
+        to_stock[y] = np.where(negative, pool[y], to_stock[y])
+        split[y] = np.where(negative, 0, split[y])
+        if a.negative_increment == "carry_forward":
+            pay = np.where(shared & ~negative, np.minimum(increment[y], carried), 0)
+            repaid[y] = pay
+            to_stock[y] += pay
+            split[y] -= pay
+            carried = carried - pay + np.where(negative, -increment[y], 0)
+            deficit[y] = carried
+    return {"to_stock": to_stock, "split": split, "repaid": repaid, "deficit": deficit}

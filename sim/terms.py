@@ -1,0 +1,55 @@
+"""The optional terms of an agreement, applied per year after the split: sunset, then cap, then floor.
+
+Each moves money from the origin to the host for one year; the amount moved is apportioned across the
+shared tax types in proportion to the origin's parts, so every (year, tax) row still adds up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.apportion import by_weights
+from sim.scenario import Agreement, fen
+
+
+def apply_terms(
+    a: Agreement, calendar: np.ndarray, origin: np.ndarray, origin_split: np.ndarray,
+    host: np.ndarray, shared: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Return the final origin and host [year, tax] and the adjustment each term made."""
+    origin, origin_split, host = origin.copy(), origin_split.copy(), host.copy()
+    sunset = np.zeros_like(origin)
+    cap = np.zeros_like(origin)
+    floor = np.zeros_like(origin)
+    if a.sunset_year is not None:
+        after = calendar > a.sunset_year
+        sunset[after] = origin[after]
+        origin_split[after] = 0
+    origin -= sunset
+    if a.cap.origin_cumulative_yuan is not None:
+        limit, received = fen(a.cap.origin_cumulative_yuan), 0
+        for y in range(len(calendar)):
+            this_year = int(origin_split[y, shared].sum())
+            excess = max(0, received + this_year - limit)
+            if excess:
+                cap[y, shared] = _spread(excess, origin_split[y, shared])
+            received += this_year - excess
+    origin -= cap
+    if a.floor.host_yearly_yuan is not None:
+        guaranteed = fen(a.floor.host_yearly_yuan)
+        for y in range(len(calendar)):
+            host_year = int((host[y, shared] + sunset[y, shared] + cap[y, shared]).sum())
+            available = int(origin[y, shared].sum())
+            top_up = min(max(guaranteed - host_year, 0), max(available, 0))
+            if top_up:
+                floor[y, shared] = _spread(top_up, origin[y, shared])
+    origin -= floor
+    return {
+        "sunset_adj": sunset, "cap_adj": cap, "floor_adj": floor,
+        "origin": origin, "host": host + sunset + cap + floor,
+    }
+
+
+def _spread(amount: int, weights: np.ndarray) -> np.ndarray:
+    """`amount` over tax types in proportion to the origin's parts (largest remainder)."""
+    return by_weights(np.array([amount]), np.zeros(len(weights), np.int64), weights)
