@@ -45,8 +45,10 @@ def _validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    print(f"ok: {args.scenario}: {scenario.name} — {len(scenario.parties)} parties, "
-          f"{len(scenario.agreements)} agreements, {scenario.horizon.start_year}–{scenario.horizon.end_year}")
+    print(
+        f"ok: {args.scenario}: {scenario.name} — {len(scenario.parties)} parties, "
+        f"{len(scenario.agreements)} agreements, {scenario.horizon.start_year}–{scenario.horizon.end_year}"
+    )
     return 0
 
 

@@ -44,7 +44,11 @@ def settle(scenario: Scenario, ledger: Ledger, records: StatisticsRecords | None
     allocation = allocate(build_cube(ledger, scenario), scenario)
     statistics = split_statistics(records, scenario, ledger) if records is not None else None
     return Settlement(
-        scenario, ledger, allocation, attribute(ledger, scenario, allocation), statistics,
+        scenario,
+        ledger,
+        allocation,
+        attribute(ledger, scenario, allocation),
+        statistics,
         fiscal_balance(scenario, allocation, _investment(records, scenario, allocation)),
     )
 
@@ -71,7 +75,8 @@ def write_settlement(result: Settlement, out: str | Path, inputs: dict[str, Path
         "totals": {k: yuan_text(v) for k, v in party_totals(result.allocation).items()},
         "by_agreement": {
             a.id: {
-                "origin": a.origin, "host": a.host,
+                "origin": a.origin,
+                "host": a.host,
                 "origin_yuan": yuan_text(int(result.allocation.origin[i].sum())),
                 "host_yuan": yuan_text(int(result.allocation.host[i].sum())),
                 "net_benefit_origin_yuan": yuan_text(int(result.balance.net[i, :, 0].sum())),
@@ -94,8 +99,13 @@ def write_settlement(result: Settlement, out: str | Path, inputs: dict[str, Path
         balance.to_csv(folder / "net_benefit.csv", **csv)
         (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_workbook(
-            folder / "allocation.xlsx", s, allocation_table(result.allocation, s, numeric=True), detail,
-            statistics, balance_table(result.balance, s, result.allocation, numeric=True), summary,
+            folder / "allocation.xlsx",
+            s,
+            allocation_table(result.allocation, s, numeric=True),
+            detail,
+            statistics,
+            balance_table(result.balance, s, result.allocation, numeric=True),
+            summary,
         )
     return summary
 

@@ -41,8 +41,17 @@ def allocation_table(allocation: Allocation, scenario: Scenario, numeric: bool =
 
 
 DETAIL_COLUMNS = (
-    "pool", "base", "increment", "repaid", "deficit", "to_stock", "split", "origin_split",
-    "sunset_adj", "cap_adj", "floor_adj",
+    "pool",
+    "base",
+    "increment",
+    "repaid",
+    "deficit",
+    "to_stock",
+    "split",
+    "origin_split",
+    "sunset_adj",
+    "cap_adj",
+    "floor_adj",
 )
 
 

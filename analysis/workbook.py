@@ -19,17 +19,44 @@ WAN_FORMAT = "#,##0.0000"  # 万元 to the yuan
 YUAN_FORMAT = "#,##0.00"
 
 HEADERS = {
-    "agreement": "协议", "origin_party": "来源方", "host_party": "承接方", "year": "年度", "tax_type": "税种",
-    "total": "税收合计", "central": "中央级", "origin": "来源方分成", "host": "承接方分成",
-    "pool": "分享池", "base": "基数", "increment": "增量", "repaid": "弥补以前年度缺口", "deficit": "结转缺口",
-    "to_stock": "归存量方", "split": "按比例分享额", "origin_split": "来源方按比例分成", "ratio": "来源方比例",
-    "sunset_adj": "到期调整", "cap_adj": "封顶调整", "floor_adj": "保底调整",
-    "indicator": "指标", "rule": "统计规则", "role": "角色", "party": "参与方",
-    "receipts": "税收分成", "reward": "招商奖励", "cost": "成本分担", "net": "净财政收益",
+    "agreement": "协议",
+    "origin_party": "来源方",
+    "host_party": "承接方",
+    "year": "年度",
+    "tax_type": "税种",
+    "total": "税收合计",
+    "central": "中央级",
+    "origin": "来源方分成",
+    "host": "承接方分成",
+    "pool": "分享池",
+    "base": "基数",
+    "increment": "增量",
+    "repaid": "弥补以前年度缺口",
+    "deficit": "结转缺口",
+    "to_stock": "归存量方",
+    "split": "按比例分享额",
+    "origin_split": "来源方按比例分成",
+    "ratio": "来源方比例",
+    "sunset_adj": "到期调整",
+    "cap_adj": "封顶调整",
+    "floor_adj": "保底调整",
+    "indicator": "指标",
+    "rule": "统计规则",
+    "role": "角色",
+    "party": "参与方",
+    "receipts": "税收分成",
+    "reward": "招商奖励",
+    "cost": "成本分担",
+    "net": "净财政收益",
 }
 INDICATOR_NAMES = {
-    "output": "产值", "value_added": "增加值", "investment": "固定资产投资", "trade": "进出口",
-    "fdi": "实际使用外资", "employment": "从业人员", "entities": "市场主体数",
+    "output": "产值",
+    "value_added": "增加值",
+    "investment": "固定资产投资",
+    "trade": "进出口",
+    "fdi": "实际使用外资",
+    "employment": "从业人员",
+    "entities": "市场主体数",
 }
 RULE_NAMES = {"split": "按比例分计", "double_count": "双方均计", "host": "计入承接方", "origin": "计入来源方"}
 TAX_NAMES = {t.id: t.name for t in TAX_TYPES}
@@ -37,8 +64,13 @@ FIXED_TIME = datetime.datetime(2020, 1, 1)  # workbooks carry no clock time, so 
 
 
 def write_workbook(
-    path: Path, scenario: Scenario, allocation: pd.DataFrame, detail: pd.DataFrame,
-    statistics: pd.DataFrame | None, balance: pd.DataFrame, summary: dict,
+    path: Path,
+    scenario: Scenario,
+    allocation: pd.DataFrame,
+    detail: pd.DataFrame,
+    statistics: pd.DataFrame | None,
+    balance: pd.DataFrame,
+    summary: dict,
 ) -> None:
     """`allocation`, `balance` carry integer fen; `detail` and `statistics` are the CSV text tables."""
     names = {p.id: p.name for p in scenario.parties}
@@ -67,11 +99,15 @@ def write_workbook(
     _sheet(book, "计算明细（元）", readable(detail), uppers, {})
     if statistics is not None:
         _sheet(book, "统计数据", readable(statistics), uppers, {})
-    _sheet(book, "净财政收益（万元）", readable(balance), uppers, {c: WAN for c in ("receipts", "reward", "cost", "net")})
+    _sheet(
+        book, "净财政收益（万元）", readable(balance), uppers, {c: WAN for c in ("receipts", "reward", "cost", "net")}
+    )
     notes = book.create_sheet("说明")
     for row in (
-        ("情景", scenario.name), ("情景校验值（sha256）", summary["scenario_sha256"]),
-        ("软件版本", summary["version"]), ("金额单位", "万元（分配结果、净财政收益）；元（计算明细）"),
+        ("情景", scenario.name),
+        ("情景校验值（sha256）", summary["scenario_sha256"]),
+        ("软件版本", summary["version"]),
+        ("金额单位", "万元（分配结果、净财政收益）；元（计算明细）"),
         ("来源方/承接方", "来源方为自贸试验区片区，承接方为协同发展区；分成比例由设区市人民政府确定"),
     ):
         notes.append(row)
@@ -103,8 +139,18 @@ def _sheet(book: Workbook, title: str, table: pd.DataFrame, uppers: dict[str, st
     sheet.freeze_panes = "A2"
 
 
-_YUAN_COLUMNS = frozenset(HEADERS) - {"agreement", "origin_party", "host_party", "year", "tax_type", "ratio",
-                                       "indicator", "rule", "role", "party"}
+_YUAN_COLUMNS = frozenset(HEADERS) - {
+    "agreement",
+    "origin_party",
+    "host_party",
+    "year",
+    "tax_type",
+    "ratio",
+    "indicator",
+    "rule",
+    "role",
+    "party",
+}
 
 
 def _value(value: object, divisor: int | None) -> object:

@@ -3,7 +3,7 @@
 Each entity's own contribution is worked out by the same rules (its central part, upper levels, pool,
 and its phase's ratio); every party's cell amount is then apportioned over the entities in proportion to
 those contributions, and the host takes the remainder, so each entity row adds up to its total and each
-column adds up to the cell.
+column adds up to the cell. A cell that moves money without ledger rows is kept as one `(none)` row.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from sim.ledger import Ledger
 from sim.scenario import Scenario, ppm
 from sim.sharing import Allocation
 from sim.taxes import TAX_IDS
+
+
+NO_ENTITY = "(none)"  # the entity id of a cell's amounts when the ledger has no rows in that cell
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,24 @@ def attribute(ledger: Ledger, scenario: Scenario, allocation: Allocation) -> Ent
         return by_weights(cell_values.reshape(-1), entity_cell, weights)
 
     out_central = spread(allocation.central, central)
-    out_upper = np.stack(
-        [spread(allocation.upper[..., j], parts[:, j]) for j in range(len(levels))], axis=1
-    ).reshape(len(keys), len(levels))
+    out_upper = np.zeros((len(keys), len(levels)), np.int64)
+    for j in range(len(levels)):
+        out_upper[:, j] = spread(allocation.upper[..., j], parts[:, j])
     out_origin = spread(allocation.origin, origin_weight)
     out_host = amount - out_central - out_upper.sum(axis=1) - out_origin
+    # cells with no ledger rows can still move money (a base-year stock when nothing was collected)
+    orphan = np.flatnonzero(allocation.rows.ravel() & ~np.isin(np.arange(allocation.total.size), entity_cell))
+    oa, oy, ok = np.unravel_index(orphan, allocation.total.shape)
     return EntityAllocation(
-        entity_id=ledger.entity_ids[entity], agreement=a, year=allocation.first_year + y, tax=k, total=amount,
-        central=out_central, upper=out_upper, origin=out_origin, host=out_host,
+        entity_id=np.concatenate([ledger.entity_ids[entity], np.full(len(orphan), NO_ENTITY, dtype=object)]),
+        agreement=np.concatenate([a, oa]),
+        year=allocation.first_year + np.concatenate([y, oy]),
+        tax=np.concatenate([k, ok]),
+        total=np.concatenate([amount, allocation.total.ravel()[orphan]]),
+        central=np.concatenate([out_central, allocation.central.ravel()[orphan]]),
+        upper=np.concatenate([out_upper, allocation.upper.reshape(allocation.total.size, len(levels))[orphan]]),
+        origin=np.concatenate([out_origin, allocation.origin.ravel()[orphan]]),
+        host=np.concatenate([out_host, allocation.host.ravel()[orphan]]),
     )
 
 

@@ -38,7 +38,9 @@ def build_cube(ledger: Ledger, scenario: Scenario) -> Cube:
     base_years = [a.base.year for a in scenario.agreements if a.base.rule == "base_year"]
     first_year = min([h.start_year, *base_years])
     shape = (
-        len(scenario.agreements), h.end_year - first_year + 1, len(TAX_IDS),
+        len(scenario.agreements),
+        h.end_year - first_year + 1,
+        len(TAX_IDS),
         int((ledger.year - ledger.start_year).max(initial=0)) + 1,
     )
     flat = np.ravel_multi_index(

@@ -45,7 +45,10 @@ def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.nd
         if a.attraction_reward is not None and investment is not None:
             rate = Decimal(str(a.attraction_reward.per_100m_yuan_invested))
             paid = np.array(
-                [int((Decimal(int(v)) * rate / YUAN_PER_REWARD_UNIT).quantize(1, ROUND_HALF_UP)) for v in investment[index]],
+                [
+                    int((Decimal(int(v)) * rate / YUAN_PER_REWARD_UNIT).quantize(1, ROUND_HALF_UP))
+                    for v in investment[index]
+                ],
                 np.int64,
             )
             reward[index] = by_shares(paid, _pair(ppm(a.attraction_reward.origin)))

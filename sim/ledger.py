@@ -43,12 +43,21 @@ STATISTICS_COLUMNS = Columns(
 )
 
 INDICATOR_NAMES = {
-    "output": "产值", "value_added": "增加值", "investment": "固定资产投资", "trade": "进出口",
-    "fdi": "实际使用外资", "employment": "从业人员", "entities": "市场主体数",
+    "output": "产值",
+    "value_added": "增加值",
+    "investment": "固定资产投资",
+    "trade": "进出口",
+    "fdi": "实际使用外资",
+    "employment": "从业人员",
+    "entities": "市场主体数",
 }
 INDICATOR_ALIASES = {
-    **{i: i for i in INDICATORS}, **{v: k for k, v in INDICATOR_NAMES.items()},
-    "工业总产值": "output", "就业人数": "employment", "进出口额": "trade", "外资": "fdi",
+    **{i: i for i in INDICATORS},
+    **{v: k for k, v in INDICATOR_NAMES.items()},
+    "工业总产值": "output",
+    "就业人数": "employment",
+    "进出口额": "trade",
+    "外资": "fdi",
 }
 COUNT_INDICATORS = frozenset({"employment", "entities"})  # whole numbers; the rest are yuan (fen inside)
 
@@ -152,10 +161,14 @@ def resolve(ledger: Ledger, scenario: Scenario) -> Ledger:
         rows = ledger.agreement == index
         if agreement.ratio.basis == "years_since_start":
             age = ledger.year[rows] - start[rows] + 1
-            covered = np.array([agreement.ratio.origin_at(int(a)) is not None for a in range(int(age.max(initial=0)) + 1)])
+            covered = np.array(
+                [agreement.ratio.origin_at(int(a)) is not None for a in range(int(age.max(initial=0)) + 1)]
+            )
             bad = np.flatnonzero(~covered[age])
             if len(bad):
-                raise ledger.error(np.flatnonzero(rows)[bad[0]], "age_uncovered", age=int(age[bad[0]]), agreement=agreement.id)
+                raise ledger.error(
+                    np.flatnonzero(rows)[bad[0]], "age_uncovered", age=int(age[bad[0]]), agreement=agreement.id
+                )
         if agreement.base.rule == "base_year" and rows.any() and not (ledger.year[rows] == agreement.base.year).any():
             raise InputError(ledger.source, None, "base_year_missing", agreement=agreement.id, year=agreement.base.year)
     return Ledger(**{**ledger.__dict__, "start_year": start})
@@ -190,8 +203,11 @@ def _start_years(ledger: Ledger) -> np.ndarray:
     if len(conflict):
         i = conflict[0]
         raise ledger.error(
-            i, "start_year_conflict", entity=ledger.entity_ids[ledger.entity[i]],
-            first=int(low[group[i]]), second=int(high[group[i]]),
+            i,
+            "start_year_conflict",
+            entity=ledger.entity_ids[ledger.entity[i]],
+            first=int(low[group[i]]),
+            second=int(high[group[i]]),
         )
     return np.where(high[group] > 0, high[group], first[group])
 

@@ -12,7 +12,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_unreadable": ("无法读取文件：{detail}", "cannot read file: {detail}"),
     "file_too_large": ("文件过大（{size} 字节，上限 {limit} 字节）", "file too large ({size} bytes, limit {limit})"),
     "file_empty": ("文件为空", "file is empty"),
-    "file_format": ("不支持的文件类型 {suffix}（应为 .csv 或 .xlsx）", "unsupported file type {suffix} (use .csv or .xlsx)"),
+    "file_format": (
+        "不支持的文件类型 {suffix}（应为 .csv 或 .xlsx）",
+        "unsupported file type {suffix} (use .csv or .xlsx)",
+    ),
     "encoding": ("无法识别文件编码（应为 UTF-8 或 GBK/GB18030）", "unknown encoding (use UTF-8 or GBK/GB18030)"),
     "csv_malformed": ("CSV 格式错误：{detail}", "malformed CSV: {detail}"),
     "xlsx_malformed": ("不是有效的 XLSX 工作簿：{detail}", "not a valid XLSX workbook: {detail}"),
@@ -25,7 +28,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "blank_header": ("第 {index} 列没有列名", "column {index} has no header"),
     # cells
     "amount_format": ("金额 {value!r} 不是有效数字", "amount {value!r} is not a number"),
-    "amount_decimals": ("金额 {value!r} 超过两位小数（不做舍入）", "amount {value!r} has more than two decimals (not rounded)"),
+    "amount_decimals": (
+        "金额 {value!r} 超过两位小数（不做舍入）",
+        "amount {value!r} has more than two decimals (not rounded)",
+    ),
     "amount_range": ("金额 {value!r} 超出范围", "amount {value!r} is out of range"),
     "integer_format": ("{field} {value!r} 不是整数", "{field} {value!r} is not a whole number"),
     "month_range": ("月份 {value} 应在 1 到 12 之间", "month {value} must be within 1..12"),
@@ -122,6 +128,7 @@ def bilingual(key: str, **params: object) -> str:
     """Chinese first, then English, for one-line CLI errors read by officials and engineers alike."""
     zh, en = render(key, "zh", **params), render(key, "en", **params)
     return zh if zh == en else f"{zh} / {en}"
+
 
 # Pydantic's own error types, in the same two languages.
 MESSAGES.update(

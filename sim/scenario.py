@@ -454,8 +454,13 @@ def check_consistency(s: Scenario, source: str) -> None:
             fail(f"{at}.ratio.basis", "since_start_base")
         for j, item in enumerate(a.cost_sharing):
             if not s.horizon.start_year <= item.year <= s.horizon.end_year:
-                fail(f"{at}.cost_sharing[{j}].year", "cost_year_outside", year=item.year,
-                     first=s.horizon.start_year, last=s.horizon.end_year)
+                fail(
+                    f"{at}.cost_sharing[{j}].year",
+                    "cost_year_outside",
+                    year=item.year,
+                    first=s.horizon.start_year,
+                    last=s.horizon.end_year,
+                )
 
 
 def _unique(ids: list[str], where: str, fail: Any) -> None:
@@ -478,9 +483,7 @@ def _check_base(a: Agreement, horizon: Horizon, at: str, fail: Any) -> None:
 
 def _check_schedule(ratio: Ratio, horizon: Horizon, at: str, fail: Any) -> None:
     """Phases in order, contiguous, only the last open-ended, covering the horizon."""
-    first, last = (
-        (horizon.start_year, horizon.end_year) if ratio.basis == "calendar_year" else (1, horizon.years)
-    )
+    first, last = (horizon.start_year, horizon.end_year) if ratio.basis == "calendar_year" else (1, horizon.years)
     phases = ratio.schedule
     for j, phase in enumerate(phases):
         where = f"{at}.schedule[{j}]"

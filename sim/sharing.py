@@ -73,8 +73,13 @@ def allocate(cube: Cube, scenario: Scenario) -> Allocation:
         years = slice(span[0], span[1] + 1)
         calendar = cube.years[years]
         result = _allocate_agreement(
-            agreement, calendar, cube.total[index, years], cube.central_given[index, years],
-            cube.uncentred[index, years], central_ppm, upper_ppm,
+            agreement,
+            calendar,
+            cube.total[index, years],
+            cube.central_given[index, years],
+            cube.uncentred[index, years],
+            central_ppm,
+            upper_ppm,
         )
         for name, value in result.items():
             out[name][index, years] = value
@@ -83,8 +88,21 @@ def allocate(cube: Cube, scenario: Scenario) -> Allocation:
 
 
 _CELL_FIELDS = (
-    "total", "central", "pool", "base", "increment", "repaid", "deficit", "to_stock", "split",
-    "origin_split", "sunset_adj", "cap_adj", "floor_adj", "origin", "host",
+    "total",
+    "central",
+    "pool",
+    "base",
+    "increment",
+    "repaid",
+    "deficit",
+    "to_stock",
+    "split",
+    "origin_split",
+    "sunset_adj",
+    "cap_adj",
+    "floor_adj",
+    "origin",
+    "host",
 )
 
 
@@ -96,8 +114,13 @@ def _any_nonzero(result: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _allocate_agreement(
-    a: Agreement, calendar: np.ndarray, total: np.ndarray, central_given: np.ndarray,
-    uncentred: np.ndarray, central_ppm: np.ndarray, upper_ppm: np.ndarray,
+    a: Agreement,
+    calendar: np.ndarray,
+    total: np.ndarray,
+    central_given: np.ndarray,
+    uncentred: np.ndarray,
+    central_ppm: np.ndarray,
+    upper_ppm: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """One agreement over its years; arrays are [year, tax, age] in, [year, tax] out."""
     n_years, _, n_ages = total.shape
@@ -164,8 +187,12 @@ def _units(a: Agreement, calendar: np.ndarray, n_ages: int) -> tuple[np.ndarray,
         ratio = np.array([[ppm(s) if s is not None else 0] for s in shares], np.int64)
         return np.zeros((len(calendar), n_ages), np.int64), ratio
     phase_of_age = np.array(
-        [next(p for p, ph in enumerate(phases) if ph.start <= age and (ph.end is None or age <= ph.end))
-         if a.ratio.origin_at(age) is not None else 0 for age in range(1, n_ages + 1)],
+        [
+            next(p for p, ph in enumerate(phases) if ph.start <= age and (ph.end is None or age <= ph.end))
+            if a.ratio.origin_at(age) is not None
+            else 0
+            for age in range(1, n_ages + 1)
+        ],
         np.int64,
     )
     ratio = np.array([[ppm(ph.origin) for ph in phases]] * len(calendar), np.int64)

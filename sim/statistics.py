@@ -77,7 +77,9 @@ def _origin_share(records: StatisticsRecords, scenario: Scenario, ledger: Ledger
                 if a.ratio.basis == "calendar_year":
                     when = year
                 else:
-                    start = np.array([starts.get((e, index), y) for e, y in zip(records.entity[sel], year, strict=True)])
+                    start = np.array(
+                        [starts.get((e, index), y) for e, y in zip(records.entity[sel], year, strict=True)]
+                    )
                     when = year - np.minimum(start, year) + 1
                 distinct, position = np.unique(when, return_inverse=True)
                 share[sel] = np.array([ppm(a.ratio.origin_at(int(w)) or 0) for w in distinct], np.int64)[position]

@@ -93,8 +93,14 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
         raise InputError(name, None, "file_empty")
     try:
         body = pd.read_csv(
-            io.StringIO(text), header=None, skiprows=1, names=range(len(header)), dtype=str,
-            keep_default_na=False, skip_blank_lines=False, engine="c",
+            io.StringIO(text),
+            header=None,
+            skiprows=1,
+            names=range(len(header)),
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(name, None, "csv_malformed", detail=str(exc).strip()) from None

@@ -46,7 +46,17 @@ TAX_ALIASES: dict[str, str] = {
 # Taxes that are 100% central: never shareable, so a ledger naming them is told so plainly.
 CENTRAL_ONLY: frozenset[str] = frozenset(
     {
-        "import_vat", "进口增值税", "进口环节增值税", "consumption_tax_import", "进口消费税",
-        "进口环节消费税", "tariff", "关税", "securities_stamp", "证券交易印花税", "consumption", "消费税",
+        "import_vat",
+        "进口增值税",
+        "进口环节增值税",
+        "consumption_tax_import",
+        "进口消费税",
+        "进口环节消费税",
+        "tariff",
+        "关税",
+        "securities_stamp",
+        "证券交易印花税",
+        "consumption",
+        "消费税",
     }
 )

@@ -13,8 +13,12 @@ from sim.scenario import Agreement, fen
 
 
 def apply_terms(
-    a: Agreement, calendar: np.ndarray, origin: np.ndarray, origin_split: np.ndarray,
-    host: np.ndarray, shared: np.ndarray,
+    a: Agreement,
+    calendar: np.ndarray,
+    origin: np.ndarray,
+    origin_split: np.ndarray,
+    host: np.ndarray,
+    shared: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Return the final origin and host [year, tax] and the adjustment each term made."""
     origin, origin_split, host = origin.copy(), origin_split.copy(), host.copy()
@@ -45,8 +49,11 @@ def apply_terms(
                 floor[y, shared] = _spread(top_up, origin[y, shared])
     origin -= floor
     return {
-        "sunset_adj": sunset, "cap_adj": cap, "floor_adj": floor,
-        "origin": origin, "host": host + sunset + cap + floor,
+        "sunset_adj": sunset,
+        "cap_adj": cap,
+        "floor_adj": floor,
+        "origin": origin,
+        "host": host + sunset + cap + floor,
     }
 
 
