@@ -89,7 +89,7 @@ class Strict(BaseModel):
             known = [f.alias or name for name, f in cls.model_fields.items()]
             for key in data:
                 if key not in known:
-                    raise PydanticCustomError("unknown_key", "unknown key", {"key": key, **suggestion(key, known)})
+                    raise PydanticCustomError("unknown_key", "unknown key", {"name": key, **suggestion(key, known)})
         return data
 
 
@@ -315,7 +315,7 @@ class _Loader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if key in seen:
-                raise _YamlRefused("yaml_duplicate_key", key_node.start_mark, {"key": key})
+                raise _YamlRefused("yaml_duplicate_key", key_node.start_mark, {"name": key})
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
@@ -399,7 +399,7 @@ def _first_error(exc: ValidationError, source: str) -> InputError:
     ctx = dict(err.get("ctx") or {})
     kind = err["type"]
     if kind == "unknown_key":
-        loc.append(ctx["key"])
+        loc.append(ctx["name"])
     from sim.messages import MESSAGES
 
     if kind in MESSAGES:
@@ -448,10 +448,10 @@ def check_consistency(s: Scenario, source: str) -> None:
         if (a.origin, a.host) in pairs:
             fail(f"{at}.host", "duplicate_pair", origin=a.origin, host=a.host, other=pairs[(a.origin, a.host)])
         pairs[(a.origin, a.host)] = a.id
-        _check_base(a, s.horizon, f"{at}.base", fail)
-        _check_schedule(a.ratio, s.horizon, f"{at}.ratio", fail)
         if a.ratio.basis == "years_since_start" and a.base.rule != "zero":
             fail(f"{at}.ratio.basis", "since_start_base")
+        _check_base(a, s.horizon, f"{at}.base", fail)
+        _check_schedule(a.ratio, s.horizon, f"{at}.ratio", fail)
         for j, item in enumerate(a.cost_sharing):
             if not s.horizon.start_year <= item.year <= s.horizon.end_year:
                 fail(

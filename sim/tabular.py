@@ -91,20 +91,38 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], pd.DataFrame]:
     header = next(csv.reader([first_line]), [])
     if not any(h.strip() for h in header):
         raise InputError(name, None, "file_empty")
+    width = len(header)
+    _check_field_counts(text, width, name)
     try:
         body = pd.read_csv(
             io.StringIO(text),
             header=None,
             skiprows=1,
-            names=range(len(header)),
+            names=range(width),
             dtype=str,
             keep_default_na=False,
+            index_col=False,
             skip_blank_lines=False,
             engine="c",
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(name, None, "csv_malformed", detail=str(exc).strip()) from None
     return header, body.fillna("")
+
+
+def _check_field_counts(text: str, width: int, name: str) -> None:
+    """Every non-blank row has as many fields as the header; pandas would pad or shift them silently."""
+    if '"' not in text:
+        lines = pd.Series(text.split("\n")[1:])
+        counts = (lines.str.count(",") + 1).to_numpy()
+        blank = (lines.str.strip() == "").to_numpy()
+    else:
+        records = list(csv.reader(io.StringIO(text)))[1:]
+        counts = np.array([len(r) for r in records], np.int64)
+        blank = np.array([not any(field.strip() for field in r) for r in records], bool)
+    ragged = np.flatnonzero(~blank & (counts != width))
+    if len(ragged):
+        raise InputError(name, f"row {int(ragged[0]) + 2}", "csv_fields", expected=width)
 
 
 def _read_xlsx(path: Path, name: str, sheet: str | None) -> tuple[list[str], pd.DataFrame]:
