@@ -18,7 +18,6 @@ from sim.scenario import Scenario, ppm
 from sim.sharing import Allocation
 from sim.taxes import TAX_IDS
 
-
 NO_ENTITY = "(none)"  # the entity id of a cell's amounts when the ledger has no rows in that cell
 
 

@@ -58,7 +58,8 @@ def agreements(draw, index: int, start: int, years: int):
     offset = start if basis == "calendar_year" else 1
     bounds = [0, *cuts, years]
     schedule = [
-        {"from": offset + lo, "to": offset + hi - 1, "origin": draw(shares)} for lo, hi in zip(bounds, bounds[1:])
+        {"from": offset + lo, "to": offset + hi - 1, "origin": draw(shares)}
+        for lo, hi in zip(bounds, bounds[1:], strict=False)
     ]
     schedule[-1].pop("to")
     agreement = {
