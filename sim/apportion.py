@@ -29,6 +29,9 @@ def by_shares(whole: np.ndarray, shares_ppm: np.ndarray) -> np.ndarray:
     parts = hi[..., None] * shares + low // PPM
     remainder = low % PPM
     leftover = whole - parts.sum(axis=-1)
+    if shares.shape[-1] == 2:  # the common case: at most one fen left, to the larger remainder (ties: first)
+        first_gets = (leftover == 1) & (remainder[..., 0] >= remainder[..., 1])
+        return parts + np.stack([first_gets, (leftover == 1) & ~first_gets], axis=-1)
     # rank parts by remainder, largest first; a stable sort leaves ties to the earlier part
     order = np.argsort(-remainder, axis=-1, kind="stable")
     rank = np.empty_like(order)

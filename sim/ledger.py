@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.errors import InputError, suggestion
 from sim.money import parse_fen
 from sim.scenario import INDICATORS, Scenario
-from sim.tabular import Columns, Table, read_table
+from sim.tabular import Columns, Table, first, read_table
 from sim.taxes import CENTRAL_ONLY, TAX_ALIASES, TAX_IDS
 
 LEDGER_COLUMNS = Columns(
@@ -104,24 +105,20 @@ def read_ledger(path: str | Path, scenario: Scenario, sheet: str | None = None) 
     table = read_table(path, LEDGER_COLUMNS, sheet)
     n = len(table)
     amount = _amounts(table, "amount")
-    blank = np.zeros(n, bool)
     central_text = table.columns.get("central")
-    has_central = (central_text != "").to_numpy() if central_text is not None else blank
+    has_central = np.zeros(n, bool) if central_text is None else _filled(central_text)
     central = np.zeros(n, np.int64)
     if has_central.any():
         central[has_central] = _amounts(table, "central", has_central)
-    month = _integers(table, "month", allow_blank=True) if "month" in table.columns else np.zeros(n, np.int64)
+    month = _integers(table, "month", allow_blank=True)
     bad = np.flatnonzero((month < 0) | (month > 12))
     if len(bad):
         raise table.error(bad[0], "month_range", value=int(month[bad[0]]))
-    given_start = (
-        _integers(table, "start_year", allow_blank=True) if "start_year" in table.columns else np.zeros(n, np.int64)
-    )
-    entity_ids, entity = np.unique(_required_text(table, "entity_id"), return_inverse=True)
+    entity, entity_ids = _codes(_required_text(table, "entity_id"))
     ledger = Ledger(
         source=table.file,
         entity_ids=entity_ids,
-        entity=entity.astype(np.int64),
+        entity=entity,
         agreement=_agreements(table, scenario),
         year=_integers(table, "year"),
         month=month,
@@ -129,7 +126,7 @@ def read_ledger(path: str | Path, scenario: Scenario, sheet: str | None = None) 
         amount=amount,
         central=central,
         has_central=has_central,
-        start_year=given_start,
+        start_year=_integers(table, "start_year", allow_blank=True),
         row_numbers=table.row_numbers,
     )
     return resolve(ledger, scenario)
@@ -212,90 +209,109 @@ def _start_years(ledger: Ledger) -> np.ndarray:
     return np.where(high[group] > 0, high[group], first[group])
 
 
-def _required_text(table: Table, column: str) -> np.ndarray:
+def _filled(text: pa.Array) -> np.ndarray:
+    return pc.not_equal(text, "").to_numpy(zero_copy_only=False)
+
+
+def _codes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Dictionary-encode a text column: (int64 code per row, the distinct values)."""
+    encoded = pc.dictionary_encode(text)
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), np.array(
+        encoded.dictionary.to_pylist(), dtype=object
+    )
+
+
+def _required_text(table: Table, column: str) -> pa.Array:
     values = table.columns[column]
-    blank = np.flatnonzero((values == "").to_numpy())
-    if len(blank):
-        raise table.error(blank[0], "blank_cell", field=column)
-    return values.to_numpy(dtype=object)
+    blank = first(pc.equal(values, ""))
+    if blank is not None:
+        raise table.error(blank, "blank_cell", field=column)
+    return values
 
 
 def _amounts(table: Table, column: str, where: np.ndarray | None = None) -> np.ndarray:
     values = table.columns[column]
     positions = np.arange(len(values)) if where is None else np.flatnonzero(where)
-    subset = values.iloc[positions]
-    blank = np.flatnonzero((subset == "").to_numpy())
-    if len(blank):
-        raise table.error(positions[blank[0]], "blank_cell", field=column)
-    fen, bad, key = parse_fen(subset.reset_index(drop=True))
+    subset = values if where is None else values.filter(pa.array(where))
+    blank = first(pc.equal(subset, ""))
+    if blank is not None:
+        raise table.error(positions[blank], "blank_cell", field=column)
+    fen, bad, key = parse_fen(subset)
     if bad is not None:
-        raise table.error(positions[bad], key, value=subset.iloc[bad])
+        raise table.error(positions[bad], key, value=subset[bad].as_py())
     return fen
 
 
 def _integers(table: Table, column: str, allow_blank: bool = False) -> np.ndarray:
-    values = table.columns[column]
-    blank = (values == "").to_numpy()
-    if blank.any() and not allow_blank:
-        raise table.error(np.flatnonzero(blank)[0], "blank_cell", field=column)
-    ok = values.str.fullmatch(r"\d{1,4}").to_numpy() | blank
-    if not ok.all():
-        i = np.flatnonzero(~ok)[0]
-        raise table.error(i, "integer_format", field=column, value=values.iloc[i])
-    return pd.to_numeric(values.where(~blank, "0")).to_numpy(np.int64)
+    """Whole numbers of up to four digits (years, months); an absent optional column reads as zeros."""
+    values = table.columns.get(column)
+    if values is None:
+        return np.zeros(len(table), np.int64)
+    blank = pc.equal(values, "")
+    if not allow_blank and (position := first(blank)) is not None:
+        raise table.error(position, "blank_cell", field=column)
+    bad = first(pc.invert(pc.or_(pc.match_substring_regex(values, r"^\d{1,4}$"), blank)))
+    if bad is not None:
+        raise table.error(bad, "integer_format", field=column, value=values[bad].as_py())
+    return pc.cast(pc.if_else(blank, "0", values), pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _lookup(table: Table, column: str, aliases: dict[str, str], ids: tuple[str, ...], unknown) -> np.ndarray:
+    """Map a text column through `aliases` (exact, then lower-cased) to indexes into `ids`."""
+    codes, distinct = _codes(table.columns[column])
+    mapped = []
+    for value in distinct:
+        target = aliases.get(value, aliases.get(value.lower()))
+        if target is None:
+            unknown(int(np.flatnonzero(codes == len(mapped))[0]), value)
+        mapped.append(ids.index(target))
+    return np.array(mapped, np.int64)[codes] if mapped else codes
 
 
 def _taxes(table: Table) -> np.ndarray:
-    text = table.columns["tax_type"]
-    ids = text.map(TAX_ALIASES)
-    missing = ids.isna().to_numpy()
-    if missing.any():
-        lowered = text.str.lower().map(TAX_ALIASES)
-        ids = ids.fillna(lowered)
-        missing = ids.isna().to_numpy()
-    if missing.any():
-        i = np.flatnonzero(missing)[0]
-        value = text.iloc[i]
+    def unknown(position: int, value: str) -> None:
         if value in CENTRAL_ONLY or value.lower() in CENTRAL_ONLY:
-            raise table.error(i, "tax_central_only", value=value)
-        raise table.error(i, "tax_unknown", value=value, **suggestion(value, TAX_ALIASES))
-    index = {t: k for k, t in enumerate(TAX_IDS)}
-    return ids.map(index).to_numpy(np.int64)
+            raise table.error(position, "tax_central_only", value=value)
+        raise table.error(position, "tax_unknown", value=value, **suggestion(value, TAX_ALIASES))
+
+    return _lookup(table, "tax_type", TAX_ALIASES, TAX_IDS, unknown)
 
 
 def _agreements(table: Table, scenario: Scenario) -> np.ndarray:
     """Match each row's (origin_area, zone) to exactly one agreement; anything else names the row."""
-    origin = pd.Series(_required_text(table, "origin_area"))
-    zone = pd.Series(_required_text(table, "zone"))
+    origin, origins = _codes(_required_text(table, "origin_area"))
+    zone, zones = _codes(_required_text(table, "zone"))
     pairs = {(a.origin, a.host): i for i, a in enumerate(scenario.agreements)}
-    key = {f"{o}\x1f{h}": i for (o, h), i in pairs.items()}
-    index = (origin + "\x1f" + zone).map(key)
-    unmatched = index.isna().to_numpy()
-    if unmatched.any():
-        i = np.flatnonzero(unmatched)[0]
-        parties = [p.id for p in scenario.parties]
-        if origin.iloc[i] not in parties:
-            raise table.error(i, "origin_unknown", value=origin.iloc[i])
-        if zone.iloc[i] not in parties:
-            raise table.error(i, "zone_unknown", value=zone.iloc[i])
-        raise table.error(i, "agreement_unknown", origin=origin.iloc[i], zone=zone.iloc[i])
-    return index.to_numpy(np.int64)
+    grid = np.array([[pairs.get((o, z), -1) for z in zones] for o in origins], np.int64).reshape(
+        len(origins), len(zones)
+    )
+    index = grid[origin, zone]
+    unmatched = np.flatnonzero(index < 0)
+    if len(unmatched):
+        i = unmatched[0]
+        parties = {p.id for p in scenario.parties}
+        o, z = origins[origin[i]], zones[zone[i]]
+        if o not in parties:
+            raise table.error(i, "origin_unknown", value=o)
+        if z not in parties:
+            raise table.error(i, "zone_unknown", value=z)
+        raise table.error(i, "agreement_unknown", origin=o, zone=z)
+    return index
 
 
 def read_statistics(path: str | Path, scenario: Scenario, sheet: str | None = None) -> StatisticsRecords:
     table = read_table(path, STATISTICS_COLUMNS, sheet)
-    text = table.columns["indicator"]
-    ids = text.map(INDICATOR_ALIASES).fillna(text.str.lower().map(INDICATOR_ALIASES))
-    if ids.isna().any():
-        i = np.flatnonzero(ids.isna().to_numpy())[0]
-        raise table.error(i, "indicator_unknown", value=text.iloc[i], **suggestion(text.iloc[i], INDICATOR_ALIASES))
-    indicator = ids.map({name: k for k, name in enumerate(INDICATORS)}).to_numpy(np.int64)
+
+    def unknown(position: int, value: str) -> None:
+        raise table.error(position, "indicator_unknown", value=value, **suggestion(value, INDICATOR_ALIASES))
+
+    indicator = _lookup(table, "indicator", INDICATOR_ALIASES, INDICATORS, unknown)
     value = _amounts(table, "value")
     counts = np.isin(indicator, [INDICATORS.index(c) for c in COUNT_INDICATORS])
     fractional = np.flatnonzero(counts & (value % 100 != 0))
     if len(fractional):
         i = fractional[0]
-        raise table.error(i, "count_decimals", field=INDICATORS[indicator[i]], value=table.columns["value"].iloc[i])
+        raise table.error(i, "count_decimals", field=INDICATORS[indicator[i]], value=table.columns["value"][i].as_py())
     value = np.where(counts, value // 100, value)
     year = _integers(table, "year")
     h = scenario.horizon
@@ -303,10 +319,10 @@ def read_statistics(path: str | Path, scenario: Scenario, sheet: str | None = No
     if len(outside):
         i = outside[0]
         raise table.error(i, "year_outside", year=int(year[i]), first=h.start_year, last=h.end_year)
-    entity = table.columns["entity_id"].to_numpy(dtype=object) if "entity_id" in table.columns else None
+    entity = table.columns.get("entity_id")
     return StatisticsRecords(
         source=table.file,
-        entity=entity if entity is not None else np.full(len(table), "", dtype=object),
+        entity=np.full(len(table), "", dtype=object) if entity is None else np.array(entity.to_pylist(), dtype=object),
         agreement=_agreements(table, scenario),
         year=year,
         indicator=indicator,

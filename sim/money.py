@@ -10,42 +10,37 @@ from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sim.tabular import first
 
 FEN_PER_YUAN = 100
 # |amount| ≤ 10¹⁵ yuan keeps every sum of a million rows far inside int64 (9.2·10¹⁸ fen).
 MAX_ABS_YUAN = 10**15
 
-_AMOUNT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"
+_AMOUNT = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
 
 
-def parse_fen(column: pd.Series) -> tuple[np.ndarray, int | None, str | None]:
-    """Parse decimal text (yuan) to int64 fen.
+def parse_fen(text: pa.Array) -> tuple[np.ndarray, int | None, str | None]:
+    """Parse decimal text (yuan) to int64 fen in Arrow's C++ kernels.
 
-    Returns (fen, first_bad_position, message_key); commas used as thousands separators and
-    surrounding blanks are accepted because spreadsheet exports carry them.
+    Returns (fen, first_bad_position, message_key). Commas used as thousands separators are accepted
+    because spreadsheet exports carry them; "1.230" is two decimals of value and fine, "1.235" is refused.
     """
-    text = column.astype(str).str.strip().str.replace(",", "", regex=False)
-    ok = text.str.fullmatch(_AMOUNT)
-    if not ok.all():
-        return np.zeros(0, np.int64), int(np.flatnonzero(~ok.to_numpy())[0]), "amount_format"
-    parts = text.str.partition(".")
-    whole, frac = parts[0], parts[2]
-    long_frac = frac.str.len() > 2
-    if long_frac.any():
-        # "1.230" is still two decimals of value; only non-zero digits beyond the fen are refused.
-        excess = frac.str.slice(2).str.strip("0").str.len() > 0
-        if excess.any():
-            return np.zeros(0, np.int64), int(np.flatnonzero(excess.to_numpy())[0]), "amount_decimals"
-        frac = frac.str.slice(0, 2)
-    negative = whole.str.startswith("-").to_numpy()
-    digits = whole.str.lstrip("+-")
-    too_long = digits.str.lstrip("0").str.len() > 15
-    if too_long.any():
-        return np.zeros(0, np.int64), int(np.flatnonzero(too_long.to_numpy())[0]), "amount_range"
-    yuan = pd.to_numeric(digits.where(digits != "", "0")).to_numpy(np.int64)
-    fen = pd.to_numeric(frac.str.ljust(2, "0")).to_numpy(np.int64)
-    value = yuan * FEN_PER_YUAN + fen
-    return np.where(negative, -value, value), None, None
+    text = pc.replace_substring(text, ",", "")
+    for pattern, key, bad_when in (
+        (_AMOUNT, "amount_format", False),
+        (r"\.\d{2}\d*[1-9]", "amount_decimals", True),
+        (r"^[+-]?0*\d{16,}", "amount_range", True),
+    ):
+        matched = pc.match_substring_regex(text, pattern)
+        position = first(matched if bad_when else pc.invert(matched))
+        if position is not None:
+            return np.zeros(0, np.int64), position, key
+    text = pc.replace_substring_regex(text, r"\.$", "")
+    fen = pc.multiply(pc.cast(text, pa.decimal128(17, 2)), pa.scalar(FEN_PER_YUAN, pa.decimal128(3, 0)))
+    return pc.cast(fen, pa.int64()).to_numpy(zero_copy_only=False), None, None
 
 
 def decimal_fen(value: object) -> int | None:

@@ -127,11 +127,12 @@ def _allocate_agreement(
     unit_of, unit_ratio = _units(a, calendar, n_ages)  # [year, age] → unit, [year, unit] → ppm
     n_units = unit_ratio.shape[1]
 
+    membership = (unit_of[:, :, None] == np.arange(n_units)).astype(np.int64)  # [year, age, unit] one-hot
+
     def by_unit(cells: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_years, K, n_units), np.int64)
-        for age in range(n_ages):
-            np.add.at(out, (np.arange(n_years)[:, None], np.arange(K)[None, :], unit_of[:, age, None]), cells[..., age])
-        return out
+        if n_units == 1:
+            return cells.sum(axis=2, keepdims=True)
+        return np.einsum("ykg,ygu->yku", cells, membership)
 
     u_total = by_unit(total)
     u_central = by_unit(central_given) + by_shares(by_unit(uncentred), _pair(central_ppm)[:, None, :])[..., 0]
@@ -144,8 +145,11 @@ def _allocate_agreement(
     base = _base(a, calendar, pool)
     flows = _negative_policy(a, pool, base, shared)
     # distribute the split amount over units in proportion to their pools, then split each by its ratio
-    cells = np.arange(n_years * K)
-    u_split = by_weights(flows["split"].ravel(), np.repeat(cells, n_units), u_pool.ravel()).reshape(u_pool.shape)
+    if n_units == 1:
+        u_split = flows["split"][..., None]
+    else:
+        cells = np.repeat(np.arange(n_years * K), n_units)
+        u_split = by_weights(flows["split"].ravel(), cells, u_pool.ravel()).reshape(u_pool.shape)
     u_origin = by_shares(u_split, _pair(unit_ratio)[:, None, :, :])[..., 0]
     origin_split = u_origin.sum(axis=2)
     origin = origin_split + (flows["to_stock"] if a.stock_to == "origin" else 0)
@@ -224,16 +228,16 @@ def _negative_policy(a: Agreement, pool: np.ndarray, base: np.ndarray, shared: n
     deficit = np.zeros_like(pool)
     if a.negative_increment == "share":
         return {"to_stock": to_stock, "split": split, "repaid": repaid, "deficit": deficit}
-    carried = np.zeros(pool.shape[1], np.int64)
-    for y in range(n_years):
-        negative = shared & (increment[y] < 0)
-        to_stock[y] = np.where(negative, pool[y], to_stock[y])
-        split[y] = np.where(negative, 0, split[y])
-        if a.negative_increment == "carry_forward":
-            pay = np.where(shared & ~negative, np.minimum(increment[y], carried), 0)
+    negative = shared & (increment < 0)
+    to_stock = np.where(negative, pool, to_stock)
+    split = np.where(negative, 0, split)
+    if a.negative_increment == "carry_forward":
+        carried = np.zeros(pool.shape[1], np.int64)
+        for y in range(n_years):
+            pay = np.where(shared & ~negative[y], np.minimum(increment[y], carried), 0)
             repaid[y] = pay
-            to_stock[y] += pay
-            split[y] -= pay
-            carried = carried - pay + np.where(negative, -increment[y], 0)
+            carried = carried - pay + np.where(negative[y], -increment[y], 0)
             deficit[y] = carried
+        to_stock += repaid
+        split -= repaid
     return {"to_stock": to_stock, "split": split, "repaid": repaid, "deficit": deficit}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
-import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analysis.cli import main
@@ -118,7 +118,7 @@ def test_rows_keep_the_numbers_a_person_sees_after_blank_lines(tmp_path, capsys)
     ],
 )
 def test_amount_text_to_fen_exactly(text, fen):
-    values, bad, _ = parse_fen(pd.Series([text]))
+    values, bad, _ = parse_fen(pa.array([text]))
     assert bad is None and int(values[0]) == fen
     assert format_yuan(values)[0] == f"{'-' if fen < 0 else ''}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
@@ -135,7 +135,7 @@ def test_amount_text_to_fen_exactly(text, fen):
     ],
 )
 def test_amount_text_refused(text, key):
-    _, bad, reason = parse_fen(pd.Series(["1.00", text]))
+    _, bad, reason = parse_fen(pa.array(["1.00", text]))
     assert bad == 1 and reason == key
 
 
