@@ -10,7 +10,7 @@ from sim.fiscal import FiscalBalance
 from sim.ledger import COUNT_INDICATORS
 from sim.money import format_yuan
 from sim.scenario import INDICATORS, Scenario
-from sim.sharing import Allocation
+from sim.sharing import DETAIL_FIELDS, Allocation
 from sim.statistics import RULES, StatisticsAllocation
 from sim.taxes import TAX_IDS
 
@@ -40,26 +40,11 @@ def allocation_table(allocation: Allocation, scenario: Scenario, numeric: bool =
     return table
 
 
-DETAIL_COLUMNS = (
-    "pool",
-    "base",
-    "increment",
-    "repaid",
-    "deficit",
-    "to_stock",
-    "split",
-    "origin_split",
-    "sunset_adj",
-    "cap_adj",
-    "floor_adj",
-)
-
-
 def detail_table(allocation: Allocation, scenario: Scenario) -> pd.DataFrame:
     """The allocation with every intermediate step: what `explain` and auditors read."""
     index, _ = _cells(allocation, scenario)
     table = allocation_table(allocation, scenario)
-    for name in DETAIL_COLUMNS:
+    for name in DETAIL_FIELDS:
         table[name] = format_yuan(getattr(allocation, name)[index])
     ratio = allocation.ratio[index]
     table["ratio"] = np.where(np.isnan(ratio), "", np.char.mod("%.6f", np.nan_to_num(ratio)))

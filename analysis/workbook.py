@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from sim.scenario import Scenario
+from sim.scenario import INDICATOR_NAMES, Scenario
 from sim.taxes import TAX_TYPES
 
 WAN = 1_000_000  # fen per 万元
@@ -48,15 +49,6 @@ HEADERS = {
     "reward": "招商奖励",
     "cost": "成本分担",
     "net": "净财政收益",
-}
-INDICATOR_NAMES = {
-    "output": "产值",
-    "value_added": "增加值",
-    "investment": "固定资产投资",
-    "trade": "进出口",
-    "fdi": "实际使用外资",
-    "employment": "从业人员",
-    "entities": "市场主体数",
 }
 RULE_NAMES = {"split": "按比例分计", "double_count": "双方均计", "host": "计入承接方", "origin": "计入来源方"}
 TAX_NAMES = {t.id: t.name for t in TAX_TYPES}
@@ -176,7 +168,5 @@ def _pin_timestamps(path: Path) -> None:
 
 
 def _fixed_core_dates(xml: bytes) -> bytes:
-    import re
-
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\2", xml)

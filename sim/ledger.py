@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from sim.errors import InputError, suggestion
 from sim.money import parse_fen
-from sim.scenario import INDICATORS, Scenario
+from sim.scenario import INDICATOR_NAMES, INDICATORS, Scenario
 from sim.tabular import Columns, Table, first, read_table
 from sim.taxes import CENTRAL_ONLY, TAX_ALIASES, TAX_IDS
 
@@ -43,15 +43,6 @@ STATISTICS_COLUMNS = Columns(
     optional={"entity_id": ("企业编号", "统一社会信用代码")},
 )
 
-INDICATOR_NAMES = {
-    "output": "产值",
-    "value_added": "增加值",
-    "investment": "固定资产投资",
-    "trade": "进出口",
-    "fdi": "实际使用外资",
-    "employment": "从业人员",
-    "entities": "市场主体数",
-}
 INDICATOR_ALIASES = {
     **{i: i for i in INDICATORS},
     **{v: k for k, v in INDICATOR_NAMES.items()},

@@ -18,6 +18,7 @@ from pydantic_core import PydanticCustomError
 
 from sim.apportion import PPM
 from sim.errors import InputError, suggestion
+from sim.messages import MESSAGES
 from sim.money import decimal_fen
 from sim.taxes import TAX_IDS, TAX_TYPES
 
@@ -25,6 +26,15 @@ MAX_SCENARIO_BYTES = 1 << 20  # a scenario is a page of YAML; a megabyte is plen
 
 TaxId = Literal[TAX_IDS]  # type: ignore[valid-type]
 INDICATORS = ("output", "value_added", "investment", "trade", "fdi", "employment", "entities")
+INDICATOR_NAMES = {
+    "output": "产值",
+    "value_added": "增加值",
+    "investment": "固定资产投资",
+    "trade": "进出口",
+    "fdi": "实际使用外资",
+    "employment": "从业人员",
+    "entities": "市场主体数",
+}
 Indicator = Literal[INDICATORS]  # type: ignore[valid-type]
 RESERVED_IDS = frozenset({"agreement", "year", "tax_type", "total", "central", "origin", "host", "entity_id"})
 
@@ -400,8 +410,6 @@ def _first_error(exc: ValidationError, source: str) -> InputError:
     kind = err["type"]
     if kind == "unknown_key":
         loc.append(ctx["name"])
-    from sim.messages import MESSAGES
-
     if kind in MESSAGES:
         return InputError(source, key_path(loc), kind, **ctx)
     key = _PYDANTIC_KEYS.get(kind)

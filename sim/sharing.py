@@ -87,9 +87,8 @@ def allocate(cube: Cube, scenario: Scenario) -> Allocation:
     return Allocation(first_year=cube.first_year, upper_ids=tuple(scenario.upper_level_ids), **out)
 
 
-_CELL_FIELDS = (
-    "total",
-    "central",
+# the steps between total and the final parts, in the order they happen (allocation_detail.csv)
+DETAIL_FIELDS = (
     "pool",
     "base",
     "increment",
@@ -101,9 +100,8 @@ _CELL_FIELDS = (
     "sunset_adj",
     "cap_adj",
     "floor_adj",
-    "origin",
-    "host",
 )
+_CELL_FIELDS = ("total", "central", *DETAIL_FIELDS, "origin", "host")
 
 
 def _any_nonzero(result: dict[str, np.ndarray]) -> np.ndarray:
