@@ -29,7 +29,23 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument("--statistics", type=Path, help="indicator records, CSV or XLSX")
     settle.add_argument("--sheet", help="worksheet of an XLSX ledger (default: the first)")
     settle.add_argument("--out", type=Path, required=True, help="output folder")
+    run = commands.add_parser("run", help="simulate the scenario's population, then allocate")
+    run.add_argument("scenario", type=Path)
+    run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("--seed", type=int, help="default: the scenario's population.seed")
+    run.add_argument("--replications", type=_positive, default=1)
+    run.add_argument("--workers", type=_positive, default=1, help="processes for replications 2..R")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +85,43 @@ def _settle(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"validate": _validate, "settle": _settle}
+def _run(args: argparse.Namespace) -> int:
+    from analysis.projection import project
+    from analysis.run_outputs import describe, write_projection
+    from sim.model import check_simulatable
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    check_simulatable(scenario, str(args.scenario))
+    seed = args.seed if args.seed is not None else scenario.population.seed
+    steps = scenario.horizon.years * args.replications
+    with _progress(steps) as advance:
+        projection = project(scenario, seed, args.replications, args.workers, advance)
+    summary = write_projection(projection, args.out, {"scenario": args.scenario}, args.replications)
+    print(f"simulated {args.replications} × {scenario.horizon.years} years → {args.out}: {describe(summary)}")
+    return 0
+
+
+class _progress:
+    """A tqdm bar on a terminal, silence otherwise (CI logs, pipes)."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=self.total, unit="year", desc="simulating", file=sys.stderr)
+        return self.bar.update if self.bar else None
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.close()
+
+
+_COMMANDS = {"validate": _validate, "settle": _settle, "run": _run}
 
 if __name__ == "__main__":
     raise SystemExit(main())

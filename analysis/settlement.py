@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from analysis.tables import (
     entity_table,
     party_totals,
     statistics_table,
+    write_csv,
 )
 from analysis.workbook import write_workbook
 from sim import __version__
@@ -40,16 +42,27 @@ class Settlement:
     balance: FiscalBalance
 
 
-def settle(scenario: Scenario, ledger: Ledger, records: StatisticsRecords | None = None) -> Settlement:
+def settle(
+    scenario: Scenario,
+    ledger: Ledger,
+    records: StatisticsRecords | None = None,
+    landed_investment: np.ndarray | None = None,
+) -> Settlement:
+    """`landed_investment` [agreement, horizon year] (fen) pays the attraction reward; without it the
+    `investment` statistics do (real records rarely say when a project landed)."""
     allocation = allocate(build_cube(ledger, scenario), scenario)
     statistics = split_statistics(records, scenario, ledger) if records is not None else None
+    investment = _investment(records, scenario, allocation)
+    if landed_investment is not None:
+        investment = np.zeros((len(scenario.agreements), len(allocation.years)), np.int64)
+        investment[:, -landed_investment.shape[1] :] = landed_investment
     return Settlement(
         scenario,
         ledger,
         allocation,
         attribute(ledger, scenario, allocation),
         statistics,
-        fiscal_balance(scenario, allocation, _investment(records, scenario, allocation)),
+        fiscal_balance(scenario, allocation, investment),
     )
 
 
@@ -63,8 +76,16 @@ def _investment(records: StatisticsRecords | None, scenario: Scenario, allocatio
     return out
 
 
-def write_settlement(result: Settlement, out: str | Path, inputs: dict[str, Path], seed: int | None = None) -> dict:
-    """Write every output file at once (atomically); return the summary."""
+def write_settlement(
+    result: Settlement,
+    out: str | Path,
+    inputs: dict[str, Path],
+    seed: int | None = None,
+    more_summary: dict | None = None,
+    more_files: Callable[[Path], None] | None = None,
+) -> dict:
+    """Write every output file at once (atomically); return the summary. A projection adds its own
+    summary entries and files (ledger, events, charts) through `more_summary` and `more_files`."""
     s = result.scenario
     summary = {
         "scenario": s.name,
@@ -84,19 +105,21 @@ def write_settlement(result: Settlement, out: str | Path, inputs: dict[str, Path
             }
             for i, a in enumerate(s.agreements)
         },
+        **(more_summary or {}),
     }
     allocation = allocation_table(result.allocation, s)
     detail = detail_table(result.allocation, s)
     statistics = statistics_table(result.statistics, s) if result.statistics is not None else None
     balance = balance_table(result.balance, s, result.allocation)
     with atomic_folder(out) as folder:
-        csv = {"index": False, "lineterminator": "\n"}
-        allocation.to_csv(folder / "allocation.csv", **csv)
-        detail.to_csv(folder / "allocation_detail.csv", **csv)
-        entity_table(result.entities, s, result.allocation.upper_ids).to_csv(folder / "allocation_by_entity.csv", **csv)
+        write_csv(allocation, folder / "allocation.csv")
+        write_csv(detail, folder / "allocation_detail.csv")
+        write_csv(entity_table(result.entities, s, result.allocation.upper_ids), folder / "allocation_by_entity.csv")
         if statistics is not None:
-            statistics.to_csv(folder / "statistics.csv", **csv)
-        balance.to_csv(folder / "net_benefit.csv", **csv)
+            write_csv(statistics, folder / "statistics.csv")
+        write_csv(balance, folder / "net_benefit.csv")
+        if more_files is not None:
+            more_files(folder)
         (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_workbook(
             folder / "allocation.xlsx",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from sim.by_entity import EntityAllocation
 from sim.fiscal import FiscalBalance
-from sim.ledger import COUNT_INDICATORS
+from sim.ledger import COUNT_INDICATORS, Ledger, StatisticsRecords
+from sim.model import NEVER, Simulation
 from sim.money import format_yuan
 from sim.scenario import INDICATORS, Scenario
 from sim.sharing import DETAIL_FIELDS, Allocation
@@ -115,3 +120,142 @@ def party_totals(allocation: Allocation) -> dict[str, int]:
     totals["origin"] = int(allocation.origin.sum())
     totals["host"] = int(allocation.host.sum())
     return totals
+
+
+def write_csv(table: pd.DataFrame, path: Path) -> None:
+    """UTF-8, LF, unquoted unless a value needs quotes; Arrow's writer keeps million-row files to about a second."""
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    for quoting in ("none", "needed"):  # "none" fails when a value holds a comma, quote or newline
+        try:
+            with path.open("wb") as handle:
+                handle.write((",".join(map(str, table.columns)) + "\n").encode())
+                options = pacsv.WriteOptions(include_header=False, quoting_style=quoting)
+                pacsv.write_csv(arrow, handle, write_options=options)
+            return
+        except pa.ArrowInvalid:
+            continue
+
+
+def _ids(scenario: Scenario, index: np.ndarray, role: str) -> np.ndarray:
+    return np.array([getattr(a, role) for a in scenario.agreements], dtype=object)[index]
+
+
+def ledger_table(ledger: Ledger, scenario: Scenario) -> pd.DataFrame:
+    """A ledger in the input format of DOMAIN.md §4, so a simulated ledger can be settled like a real one."""
+    return pd.DataFrame(
+        {
+            "entity_id": ledger.entity_ids[ledger.entity],
+            "origin_area": _ids(scenario, ledger.agreement, "origin"),
+            "zone": _ids(scenario, ledger.agreement, "host"),
+            "year": ledger.year,
+            "month": np.where(ledger.month > 0, ledger.month.astype(str), ""),
+            "tax_type": np.array(TAX_IDS, dtype=object)[ledger.tax],
+            "amount": format_yuan(ledger.amount),
+            "central": np.where(ledger.has_central, format_yuan(ledger.central), ""),
+            "start_year": ledger.start_year,
+        }
+    )
+
+
+def records_table(records: StatisticsRecords, scenario: Scenario) -> pd.DataFrame:
+    """Statistics records in the statistics-file format (money in yuan, counts whole)."""
+    counts = np.isin(records.indicator, [INDICATORS.index(c) for c in COUNT_INDICATORS])
+    return pd.DataFrame(
+        {
+            "entity_id": records.entity,
+            "origin_area": _ids(scenario, records.agreement, "origin"),
+            "zone": _ids(scenario, records.agreement, "host"),
+            "year": records.year,
+            "indicator": np.array(INDICATORS, dtype=object)[records.indicator],
+            "value": np.where(counts, records.value.astype(str), format_yuan(records.value)),
+        }
+    )
+
+
+def _month_text(first_year: int, months: np.ndarray) -> np.ndarray:
+    whole = np.floor(months).astype(np.int64)
+    return np.char.add(
+        np.char.add((first_year + whole // 12).astype(str), "-"), np.char.zfill((whole % 12 + 1).astype(str), 2)
+    )
+
+
+def events_table(simulation: Simulation) -> pd.DataFrame:
+    """The model's events in time order; `land_ha` for land requests and exits, `investment_yuan` on landing."""
+    s = simulation.scenario
+    columns = ["month", "event", "entity_id", "agreement", "land_ha", "investment_yuan"]
+    if not simulation.events:
+        return pd.DataFrame(columns=columns)
+    month, kind, entity, agreement, value = (np.array(c) for c in zip(*simulation.events, strict=True))
+    order = np.lexsort((entity, month))
+    month, kind, entity, agreement, value = (x[order] for x in (month, kind, entity, agreement, value))
+    agreement_ids = np.array([a.id for a in s.agreements] + [""], dtype=object)
+    value = value.astype(float)
+    landing = kind == "land_granted"
+    return pd.DataFrame(
+        {
+            "month": _month_text(s.horizon.start_year, month),
+            "event": kind,
+            "entity_id": np.where(entity >= 0, np.char.add("E", np.char.zfill(entity.astype(str), 7)), ""),
+            "agreement": agreement_ids[agreement],
+            "land_ha": np.where(landing | (value == 0), "", np.char.mod("%.2f", value)),
+            "investment_yuan": np.where(landing, format_yuan(np.rint(value * 100).astype(np.int64)), ""),
+        },
+        columns=columns,
+    )
+
+
+def projects_table(simulation: Simulation) -> pd.DataFrame:
+    """Each reinvestment attempt: when it asked for land, whether and when it got it, how long it waited."""
+    s, p = simulation.scenario, simulation.projects
+    landed = p["landed"] < NEVER
+    agreement_ids = np.array([a.id for a in s.agreements] + [""], dtype=object)
+    return pd.DataFrame(
+        {
+            "entity_id": np.char.add("E", np.char.zfill(p["entity"].astype(np.int64).astype(str), 7)),
+            "agreement": agreement_ids[p["agreement"].astype(np.int64)],
+            "industry": np.array([i.id for i in s.population.industries], dtype=object)[
+                simulation.entities.industry[p["entity"].astype(np.int64)]
+            ],
+            "requested": _month_text(s.horizon.start_year, p["requested"]),
+            "outcome": p["outcome"],
+            "landed": np.where(landed, _month_text(s.horizon.start_year, np.where(landed, p["landed"], 0)), ""),
+            "wait_months": np.where(landed, (p["landed"] - p["requested"]).astype(np.int64).astype(str), ""),
+            "exit": np.where(
+                p["exit"] < 12 * s.horizon.years, _month_text(s.horizon.start_year, np.minimum(p["exit"], 10**6)), ""
+            ),
+        }
+    )
+
+
+def assessment_table(simulation: Simulation) -> pd.DataFrame:
+    s = simulation.scenario
+    rows = []
+    for record in simulation.assessments:
+        row = {"agreement": s.agreements[record.agreement].id, "year": record.year}
+        for name in s.assessment.indicators:
+            growth = record.verdict.growth[name]
+            row[name] = f"{record.indicators.get(name, 0.0):.2f}"
+            row[f"{name}_growth"] = "" if growth is None else f"{growth:.6f}"
+        row.update(
+            awards=record.awards,
+            points=f"{record.verdict.points:.4f}",
+            passed=record.verdict.passed,
+            revoked=simulation.revoked.get(record.agreement) == record.year,
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def replications_table(receipts: np.ndarray, scenario: Scenario) -> pd.DataFrame:
+    """Yearly receipts of every replication: [replication, agreement, year, (central, origin, host)]."""
+    r, a, y = np.meshgrid(*(np.arange(n) for n in receipts.shape[:3]), indexing="ij")
+    return pd.DataFrame(
+        {
+            "replication": r.ravel() + 1,
+            "agreement": np.array([x.id for x in scenario.agreements], dtype=object)[a.ravel()],
+            "year": scenario.horizon.start_year + y.ravel(),
+            "central": format_yuan(receipts[..., 0].ravel()),
+            "origin": format_yuan(receipts[..., 1].ravel()),
+            "host": format_yuan(receipts[..., 2].ravel()),
+        }
+    )

@@ -155,6 +155,38 @@ MESSAGES.update(
             "投产第 {age} 年不在协议 {agreement} 的比例时段内",
             "year {age} since start is not covered by the ratio phases of agreement {agreement}",
         ),
+        "size_mix_sum": ("规模结构比例之和应为 1", "size mix shares must sum to 1"),
+        "industry_area": (
+            "有多个自贸片区时，产业须指明 area",
+            "with several FTZ areas each industry must name its area",
+        ),
+        "area_unknown": ("area {value!r} 不是自贸片区参与方", "area {value!r} is not an ftz_area party"),
+        "land_missing": ("协同区 {value!r} 需要 land_ha 才能模拟", "zone {value!r} needs land_ha to be simulated"),
+        "no_agreement_for_area": ("片区 {value!r} 没有协议", "area {value!r} has no agreement"),
+        "population_missing": (
+            "情景没有 population 部分，无法模拟",
+            "the scenario has no population block to simulate",
+        ),
         "ledger_total_range": ("台账金额合计超出可计算范围", "ledger amounts add up beyond the supported range"),
+    }
+)
+
+# Chart and report texts.
+MESSAGES.update(
+    {
+        "chart_receipts_title": (
+            "{agreement}：各方年度分成（{unit}）",
+            "{agreement}: yearly receipts by party ({unit})",
+        ),
+        "chart_year": ("年度", "year"),
+        "chart_origin": ("来源方 {name}", "origin {name}"),
+        "chart_host": ("承接方 {name}", "host {name}"),
+        "chart_band": ("{low}–{high}% 区间（{n} 次模拟）", "{low}–{high}% range ({n} replications)"),
+        "unit_wan": ("万元", "10k yuan"),
+        "unit_yi": ("亿元", "100m yuan"),
+        "no_cjk_font": (
+            "未找到中文字体，图表改用英文；请安装 fonts-noto-cjk",
+            "no CJK font found, charts fall back to English; install fonts-noto-cjk",
+        ),
     }
 )

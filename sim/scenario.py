@@ -10,97 +10,45 @@ import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.apportion import PPM
-from sim.errors import InputError, suggestion
+from sim.errors import InputError
 from sim.messages import MESSAGES
-from sim.money import decimal_fen
+from sim.population_params import Behavior, Population
+from sim.schema_types import (
+    INDICATOR_NAMES,
+    INDICATORS,
+    Ident,
+    Indicator,
+    Share,
+    Strict,
+    TaxId,
+    Year,
+    Yuan,
+    fen,
+    ppm,
+)
 from sim.taxes import TAX_IDS, TAX_TYPES
 
+__all__ = [  # the schema's public names, wherever they are defined
+    "INDICATORS",
+    "INDICATOR_NAMES",
+    "Agreement",
+    "Assessment",
+    "Scenario",
+    "fen",
+    "ppm",
+    "load_scenario",
+    "read_yaml",
+    "scenario_from_data",
+]
+
 MAX_SCENARIO_BYTES = 1 << 20  # a scenario is a page of YAML; a megabyte is plenty and bounds parsing
-
-TaxId = Literal[TAX_IDS]  # type: ignore[valid-type]
-INDICATORS = ("output", "value_added", "investment", "trade", "fdi", "employment", "entities")
-INDICATOR_NAMES = {
-    "output": "产值",
-    "value_added": "增加值",
-    "investment": "固定资产投资",
-    "trade": "进出口",
-    "fdi": "实际使用外资",
-    "employment": "从业人员",
-    "entities": "市场主体数",
-}
-Indicator = Literal[INDICATORS]  # type: ignore[valid-type]
-RESERVED_IDS = frozenset({"agreement", "year", "tax_type", "total", "central", "origin", "host", "entity_id"})
-
-
-def _share(value: float) -> float:
-    if not 0 <= value <= 1:
-        raise PydanticCustomError("share_range", "share out of range", {"value": value})
-    if (Decimal(str(value)) * PPM) % 1:
-        raise PydanticCustomError("share_decimals", "too many decimals", {"value": value})
-    return value
-
-
-def _money(value: float) -> float:
-    if value < 0:
-        raise PydanticCustomError("money_negative", "negative", {"value": value})
-    if decimal_fen(value) is None:
-        raise PydanticCustomError("money_decimals", "too many decimals", {"value": value})
-    return value
-
-
-def _year(value: int) -> int:
-    if not 1900 <= value <= 2200:
-        raise PydanticCustomError("year_range", "year out of range", {"value": value})
-    return value
-
-
-def _ident(value: str) -> str:
-    if not value or not all(c.islower() or c.isdigit() or c in "_-" for c in value) or not value.isascii():
-        raise PydanticCustomError("id_format", "bad id", {"value": value})
-    if value in RESERVED_IDS:
-        raise PydanticCustomError("id_reserved", "reserved id", {"value": value})
-    return value
-
-
-Share = Annotated[float, AfterValidator(_share)]
-Yuan = Annotated[float, AfterValidator(_money)]
-Year = Annotated[int, AfterValidator(_year)]
-Ident = Annotated[str, AfterValidator(_ident)]
-
-
-def ppm(share: float) -> int:
-    """A validated share as exact integer millionths."""
-    return int(Decimal(str(share)) * PPM)
-
-
-def fen(yuan: float) -> int:
-    """A validated scenario amount (yuan) as integer fen."""
-    value = decimal_fen(yuan)
-    assert value is not None  # _money has checked it
-    return value
-
-
-class Strict(BaseModel):
-    """Frozen, and unknown keys are refused with the closest known key as a hint."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            known = [f.alias or name for name, f in cls.model_fields.items()]
-            for key in data:
-                if key not in known:
-                    raise PydanticCustomError("unknown_key", "unknown key", {"name": key, **suggestion(key, known)})
-        return data
 
 
 class Horizon(Strict):
@@ -138,7 +86,8 @@ class Party(Strict):
     name_en: str | None = None
     city: str | None = None
     area_km2: float | None = Field(default=None, ge=0)
-    land_ha: float | None = Field(default=None, ge=0)
+    land_ha: float | None = Field(default=None, ge=0)  # land a zone can give projects (a simpy.Container)
+    approved_year: Year | None = None  # zones approved later (e.g. Chongqing, seeds/004) take projects from then
 
 
 class Base(Strict):
@@ -238,6 +187,7 @@ class Assessment(Strict):
     innovation_bonus: float = Field(default=0.0, ge=0)
     pass_score: float = 0.0
     revoke_after_failed_years: int = Field(default=2, ge=1)
+    innovation_awards_per_year: float = Field(default=0.0, ge=0)  # illustrative Poisson rate per zone
 
 
 class Targets(Strict):
@@ -247,39 +197,6 @@ class Targets(Strict):
     entities_multiple: float | None = Field(default=None, gt=0)
     fdi_share_of_region: Share | None = None
     trade_share_of_region: Share | None = None
-
-
-class RevenueDistribution(Strict):
-    dist: Literal["lognormal"] = "lognormal"
-    median: Yuan
-    sigma: float = Field(ge=0, le=5)
-
-
-class Industry(Strict):
-    id: Ident
-    name: str
-    name_en: str | None = None
-    ftz_entities: int = Field(ge=0)
-    new_per_year: int = Field(default=0, ge=0)
-    reinvest_rate_per_year: Share
-    revenue_yuan: RevenueDistribution
-    vat_burden: Share
-    profit_margin: float = Field(ge=-1, le=1)
-    cit_rate: Share
-    payroll_share: Share
-    land_ha_per_project: float = Field(ge=0)
-    build_months: int = Field(ge=0, le=120)
-    rampup_months: int = Field(ge=0, le=120)
-
-
-class Population(Strict):
-    seed: int = Field(default=0, ge=0)
-    industries: list[Industry] = Field(min_length=1)
-
-
-class Behavior(Strict):
-    origin_referral_elasticity: float = Field(default=0.0, ge=0, le=10)
-    host_service_elasticity: float = Field(default=0.0, ge=0, le=10)
 
 
 class Scenario(Strict):

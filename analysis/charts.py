@@ -1,0 +1,108 @@
+"""Charts for reports and the app, drawn once here for the CLI and the browser alike (matplotlib).
+
+Chinese by default, in 万元 or 亿元; a CJK font installed by the project's setup (Debian fonts-noto-cjk)
+keeps the labels readable — without one the charts fall back to English rather than show boxes.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.messages import render  # noqa: E402
+from sim.scenario import Scenario  # noqa: E402
+
+CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Droid Sans Fallback")
+FEN_PER = {"wan": 1_000_000, "yi": 10_000_000_000}
+
+
+@cache
+def cjk_family() -> str | None:
+    """The first CJK font matplotlib can use, or None."""
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in available), None)
+
+
+def language(requested: str = "zh") -> str:
+    """Chinese when asked for and a CJK font exists; otherwise English, said once on stderr."""
+    if requested == "zh" and cjk_family() is None:
+        print(f"warning: {render('no_cjk_font', 'zh')} / {render('no_cjk_font', 'en')}", file=sys.stderr)
+        return "en"
+    return requested
+
+
+def _style() -> dict:
+    family = cjk_family()
+    return {
+        "font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
+        "axes.unicode_minus": False,
+        "svg.hashsalt": "ftzshare",  # stable ids: same data → same SVG bytes
+        "svg.fonttype": "path",
+        "pdf.fonttype": 42,
+    }
+
+
+def unit_for(fen: np.ndarray) -> str:
+    return "yi" if np.abs(fen).max(initial=0) >= 10 * FEN_PER["yi"] else "wan"
+
+
+def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh") -> Figure:
+    """Yearly receipts of origin and host per agreement: the first replication's line, and when there are
+    several replications their median and 5–95% range. `receipts` is [replication, agreement, year, (central,
+    origin, host)] in fen."""
+    lang = language(lang)
+    names = {p.id: (p.name if lang == "zh" else p.name_en or p.name) for p in scenario.parties}
+    years = scenario.horizon.start_year + np.arange(receipts.shape[2])
+    unit = unit_for(receipts[..., 1:])
+    scale = FEN_PER[unit]
+    n = len(scenario.agreements)
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(n, 1, figsize=(8, 3.2 * n), squeeze=False, layout="constrained")
+        for i, (a, ax) in enumerate(zip(scenario.agreements, axes[:, 0], strict=True)):
+            for column, key, party, colour in (
+                (1, "chart_origin", a.origin, "#c0392b"),
+                (2, "chart_host", a.host, "#2471a3"),
+            ):
+                values = receipts[:, i, :, column] / scale
+                label = render(key, lang, name=names[party])
+                if len(values) > 1:
+                    low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
+                    ax.fill_between(years, low, high, color=colour, alpha=0.15, linewidth=0)
+                    ax.plot(years, mid, color=colour, label=label, marker="o", markersize=3)
+                else:
+                    ax.plot(years, values[0], color=colour, label=label, marker="o", markersize=3)
+            agreement_name = f"{names[a.origin]} → {names[a.host]}"
+            ax.set_title(
+                render("chart_receipts_title", lang, agreement=agreement_name, unit=render(f"unit_{unit}", lang))
+            )
+            ax.set_xlabel(render("chart_year", lang))
+            ax.set_xticks(years)
+            ax.grid(alpha=0.3)
+            ax.legend(loc="upper left", fontsize=8)
+        if len(receipts) > 1:
+            fig.text(0.99, 0.005, render("chart_band", lang, low=5, high=95, n=len(receipts)), ha="right", fontsize=7)
+    return fig
+
+
+def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+    """Write the figure in each format, with no timestamps so that outputs are byte-identical."""
+    paths = []
+    with plt.rc_context(_style()):
+        for fmt in formats:
+            path = stem.with_suffix(f".{fmt}")
+            metadata = (
+                {"Software": None} if fmt == "png" else {"Date": None} if fmt == "svg" else {"CreationDate": None}
+            )
+            fig.savefig(path, format=fmt, dpi=150, metadata=metadata)
+            paths.append(path)
+    plt.close(fig)
+    return paths

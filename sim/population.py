@@ -1,0 +1,77 @@
+"""The FTZ's market entities: who they are and what they earn each year, drawn in bulk with numpy.
+
+Entities are registered in an FTZ area by industry — the stock at the start and new registrations each
+year — each with a size class (and so a CIT regime), foreign investment or not, and a revenue path:
+lognormal at registration, then yearly growth with occasional shocks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population_params import Industry, Population
+
+SMALL, GENERAL, HIGH_TECH = 0, 1, 2
+
+
+@dataclass
+class Entities:
+    """Columns of the entity table; grows as cohorts register."""
+
+    industry: np.ndarray  # index into population.industries
+    area: np.ndarray  # index into scenario.parties
+    size: np.ndarray  # SMALL / GENERAL / HIGH_TECH
+    foreign: np.ndarray  # bool
+    registered_year: np.ndarray
+    revenue: np.ndarray  # [entity, year] yuan, 0 before registration
+
+    def __len__(self) -> int:
+        return len(self.industry)
+
+    def append(self, other: Entities) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, np.concatenate([getattr(self, name), getattr(other, name)]))
+
+
+def register(
+    rng: np.random.Generator, population: Population, areas: list[int], counts: list[int], year_index: int, years: int
+) -> Entities:
+    """A cohort: `counts[i]` entities of industry i in area `areas[i]`, registered in year `year_index`."""
+    industry = np.repeat(np.arange(len(counts)), counts)
+    n = len(industry)
+    specs = population.industries
+    mix = np.array([[i.size_mix.small_micro, i.size_mix.general, i.size_mix.high_tech] for i in specs])
+    cumulative = np.cumsum(mix, axis=1)[industry]
+    size = (rng.random(n)[:, None] > cumulative[:, :-1]).sum(axis=1)
+    foreign = rng.random(n) < np.array([i.foreign_share for i in specs])[industry]
+    median = np.array([i.revenue_yuan.median for i in specs])[industry]
+    sigma = np.array([i.revenue_yuan.sigma for i in specs])[industry]
+    first = median * np.exp(sigma * rng.standard_normal(n))
+    revenue = np.zeros((n, years))
+    revenue[:, year_index:] = first[:, None] * _growth_path(
+        rng, [specs[k] for k in range(len(specs))], industry, years - year_index
+    )
+    return Entities(
+        industry=industry,
+        area=np.array(areas, np.int64)[industry] if n else np.zeros(0, np.int64),
+        size=size.astype(np.int64),
+        foreign=foreign,
+        registered_year=np.full(n, year_index, np.int64),
+        revenue=revenue,
+    )
+
+
+def _growth_path(rng: np.random.Generator, specs: list[Industry], industry: np.ndarray, years: int) -> np.ndarray:
+    """Cumulative revenue factors [entity, year]: year 0 is 1, then (1 + growth) × (1 − shock) each year."""
+    n = len(industry)
+    mean = np.array([s.growth.mean for s in specs])[industry][:, None]
+    sd = np.array([s.growth.sd for s in specs])[industry][:, None]
+    shock_p = np.array([s.growth.shock_probability for s in specs])[industry][:, None]
+    shock_loss = np.array([s.growth.shock_loss for s in specs])[industry][:, None]
+    growth = np.maximum(1 + mean + sd * rng.standard_normal((n, years)), 0.0)
+    shocks = np.where(rng.random((n, years)) < shock_p, 1 - shock_loss, 1.0)
+    factors = growth * shocks
+    factors[:, 0] = 1.0
+    return np.cumprod(factors, axis=1)
