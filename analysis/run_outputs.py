@@ -7,6 +7,7 @@ from pathlib import Path
 
 from analysis.charts import receipts_chart, save
 from analysis.projection import Projection
+from analysis.reconciliation import reconciliation
 from analysis.settlement import write_settlement
 from analysis.tables import (
     assessment_table,
@@ -36,6 +37,7 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
             "mean_wait_months": round(float(waits.mean()), 3) if len(waits) else None,
         },
         "revoked": {s.agreements[a].id: year for a, year in sorted(sim.revoked.items())},
+        "checks": reconciliation(sim, first.settlement.ledger),
         "replication_totals": {
             "origin_yuan": [yuan_text(int(v)) for v in receipts[..., 1].sum(axis=(1, 2))],
             "host_yuan": [yuan_text(int(v)) for v in receipts[..., 2].sum(axis=(1, 2))],

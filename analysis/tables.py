@@ -188,7 +188,7 @@ def events_table(simulation: Simulation) -> pd.DataFrame:
     month, kind, entity, agreement, value = (np.array(c) for c in zip(*simulation.events, strict=True))
     order = np.lexsort((entity, month))
     month, kind, entity, agreement, value = (x[order] for x in (month, kind, entity, agreement, value))
-    agreement_ids = np.array([a.id for a in s.agreements] + [""], dtype=object)
+    agreement_ids = np.array([a.id for a in s.agreements], dtype=object)
     value = value.astype(float)
     landing = kind == "land_granted"
     return pd.DataFrame(
@@ -208,7 +208,7 @@ def projects_table(simulation: Simulation) -> pd.DataFrame:
     """Each reinvestment attempt: when it asked for land, whether and when it got it, how long it waited."""
     s, p = simulation.scenario, simulation.projects
     landed = p["landed"] < NEVER
-    agreement_ids = np.array([a.id for a in s.agreements] + [""], dtype=object)
+    agreement_ids = np.array([a.id for a in s.agreements], dtype=object)
     return pd.DataFrame(
         {
             "entity_id": np.char.add("E", np.char.zfill(p["entity"].astype(np.int64).astype(str), 7)),

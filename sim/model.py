@@ -28,13 +28,13 @@ class Projects:
     """One row per reinvestment attempt, in the order attempts were made."""
 
     entity: list[int] = field(default_factory=list)
-    agreement: list[int] = field(default_factory=list)  # -1 when no zone was open to it
+    agreement: list[int] = field(default_factory=list)
     requested: list[float] = field(default_factory=list)  # month of the request
     landed: list[float] = field(default_factory=list)  # month land was granted, or NEVER
     operating: list[float] = field(default_factory=list)  # construction done, production starts ramping
     exit: list[float] = field(default_factory=list)  # month it closed, or NEVER
     exempt: list[bool] = field(default_factory=list)  # qualifies for the local CIT exemption
-    outcome: list[str] = field(default_factory=list)  # waiting / landed / gave_up_stayed / gave_up_lost / no_zone
+    outcome: list[str] = field(default_factory=list)  # waiting / landed / gave_up_stayed / gave_up_lost
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {name: np.array(getattr(self, name)) for name in self.__dataclass_fields__}
@@ -193,11 +193,8 @@ class Model:
         spec = self.pop.industries[self.entities.industry[entity]]
         year = self.start + int(self.env.now // 12)
         open_ = self.open_agreements(int(self.entities.area[entity]), year)
+        assert open_, "entities decide only while a zone of their area is open, and zones change at year ends"
         self._record(entity)
-        if not open_:
-            self.projects.outcome[p] = "no_zone"
-            self.events.append((self.env.now, "no_zone_open", entity, -1, 0.0))
-            return
         weights = np.array([self.land[a].level for a in open_]) + 1.0
         a = open_[int(self.rng.choice(len(open_), p=weights / weights.sum()))]
         self.projects.agreement[p] = a
@@ -235,7 +232,7 @@ class Model:
 
     def _record(self, entity: int) -> None:
         self.projects.entity.append(entity)
-        self.projects.agreement.append(-1)
+        self.projects.agreement.append(0)
         self.projects.outcome.append("waiting")
         self.projects.requested.append(self.env.now)
         self.projects.landed.append(NEVER)
