@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from sim.scenario import Assessment
 
 
@@ -44,7 +42,3 @@ def revocation_year(rule: Assessment, passed_by_year: dict[int, bool]) -> int | 
         if run >= rule.revoke_after_failed_years:
             return year
     return None
-
-
-def passed_flags(verdicts: list[Verdict]) -> np.ndarray:
-    return np.array([v.passed for v in verdicts], bool)

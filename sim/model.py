@@ -19,6 +19,7 @@ from sim.assessment import Verdict, assess, revocation_year
 from sim.errors import InputError
 from sim.population import Entities, register
 from sim.scenario import Scenario
+from sim.zone_activity import zone_indicators
 
 NEVER = 10**9  # a month index beyond any horizon
 
@@ -98,10 +99,9 @@ class Model:
         self.origin_of = [party_index[a.origin] for a in scenario.agreements]
         hosts = [scenario.parties[party_index[a.host]] for a in scenario.agreements]
         self.approved = [h.approved_year or self.start for h in hosts]
-        most = [2.0**scenario.behavior.host_service_elasticity if scenario.behavior else 1.0 for _ in hosts]
-        self.land = [
-            simpy.Container(self.env, capacity=h.land_ha * m + 1e-9, init=0) for h, m in zip(hosts, most, strict=True)
-        ]
+        # land effort can at most double the land prepared: (host share 1 / 0.5) ** elasticity
+        most_effort = 2.0 ** (scenario.behavior.host_service_elasticity if scenario.behavior else 0.0)
+        self.land = [simpy.Container(self.env, capacity=h.land_ha * most_effort + 1e-9, init=0) for h in hosts]
         self.land_full = [h.land_ha for h in hosts]
         self.released = [0.0] * len(hosts)
         self.revoked: dict[int, int] = {}
@@ -242,8 +242,6 @@ class Model:
 
     def _assess(self, k: int, year: int) -> None:
         """Assess each open zone on this year's indicators; revoke after repeated failure."""
-        from sim.zone_activity import zone_indicators
-
         rule = self.s.assessment
         assert rule is not None
         indicators = zone_indicators(self.s, self.entities, self.projects.arrays(), k)

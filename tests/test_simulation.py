@@ -298,3 +298,13 @@ def test_run_usage_errors(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["run", "x.yaml", "--out", "o", "--replications", "0"])
     assert exit_.value.code == 2 and capsys.readouterr().err.startswith("error: ftzshare run:")
+
+
+def test_host_land_effort_scales_the_land_prepared():
+    # Host share 0.25 with elasticity 1 → effort (0.25 / 0.5)¹ = 0.5: of 40 ha only 20 are prepared, so with
+    # no exits exactly 20 one-hectare projects land. With elasticity 0 all 40 do.
+    ratio = [{"id": "a", "origin": "ftz", "host": "zone", "ratio": {"schedule": [{"from": 2023, "origin": 0.75}]}}]
+    keen = world(zone={"land_ha": 40}, agreements=ratio, behavior={"host_service_elasticity": 1.0})
+    plain = world(zone={"land_ha": 40}, agreements=ratio)
+    assert (simulate(keen)[0].projects["outcome"] == "landed").sum() == 20
+    assert (simulate(plain)[0].projects["outcome"] == "landed").sum() == 40
