@@ -100,13 +100,13 @@ def balance_table(
     rows = []
     for a_index, a in enumerate(scenario.agreements):
         active = allocation.rows[a_index].any(axis=1) | (balance.cost[a_index] != 0).any(axis=1)
-        active |= (balance.reward[a_index] != 0).any(axis=1)
+        active |= (balance.reward[a_index] != 0).any(axis=1) | (balance.compensation[a_index] != 0).any(axis=1)
         for y in np.flatnonzero(active):
             for p, party in enumerate((a.origin, a.host)):
                 rows.append((a.id, int(balance.years[y]), ("origin", "host")[p], party, a_index, y, p))
     table = pd.DataFrame(rows, columns=["agreement", "year", "role", "party", "_a", "_y", "_p"])
     at = (table["_a"].to_numpy(), table["_y"].to_numpy(), table["_p"].to_numpy())
-    for name in ("receipts", "reward", "cost", "net"):
+    for name in ("receipts", "reward", "compensation", "cost", "net"):
         values = getattr(balance, name)[at]
         table[name] = values if numeric else format_yuan(values)
     return table.drop(columns=["_a", "_y", "_p"])

@@ -47,6 +47,7 @@ HEADERS = {
     "party": "参与方",
     "receipts": "税收分成",
     "reward": "招商奖励",
+    "compensation": "生态补偿",
     "cost": "成本分担",
     "net": "净财政收益",
 }
@@ -92,7 +93,7 @@ def write_workbook(
     if statistics is not None:
         _sheet(book, "统计数据", readable(statistics), uppers, {})
     _sheet(
-        book, "净财政收益（万元）", readable(balance), uppers, {c: WAN for c in ("receipts", "reward", "cost", "net")}
+        book, "净财政收益（万元）", readable(balance), uppers, {c: WAN for c in ("receipts", "reward", "compensation", "cost", "net")}
     )
     notes = book.create_sheet("说明")
     for row in (

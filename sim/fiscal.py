@@ -1,4 +1,4 @@
-"""Net fiscal benefit per party: tax receipts + investment-attraction reward − share of joint costs.
+"""Net fiscal benefit per party: tax receipts + attraction reward ± ecological compensation − joint costs.
 
 Cost sharing and the reward never change the tax allocation (DOMAIN.md §3); they are reported beside
 it so officials see what each side gains after paying its part of the joint fiscal input.
@@ -25,11 +25,12 @@ class FiscalBalance:
     years: np.ndarray
     receipts: np.ndarray
     reward: np.ndarray
+    compensation: np.ndarray  # ecological compensation: + to the origin, − from the host
     cost: np.ndarray
 
     @property
     def net(self) -> np.ndarray:
-        return self.receipts + self.reward - self.cost
+        return self.receipts + self.reward + self.compensation - self.cost
 
 
 def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.ndarray | None) -> FiscalBalance:
@@ -38,7 +39,13 @@ def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.nd
     receipts = np.stack([allocation.origin.sum(axis=2), allocation.host.sum(axis=2)], axis=-1)
     reward = np.zeros(shape, np.int64)
     cost = np.zeros(shape, np.int64)
+    compensation = np.zeros(shape, np.int64)
     for index, a in enumerate(scenario.agreements):
+        if a.ecological_compensation is not None:
+            host = np.maximum(receipts[index, :, 1], 0)
+            paid = by_shares(host, _pair(ppm(a.ecological_compensation.share_of_host_receipts)))[:, 0]
+            compensation[index, :, 0] = paid
+            compensation[index, :, 1] = -paid
         for item in a.cost_sharing:
             y = item.year - allocation.first_year
             cost[index, y] += by_shares(np.array(fen(item.amount_yuan)), _pair(ppm(item.origin)))
@@ -52,7 +59,7 @@ def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.nd
                 np.int64,
             )
             reward[index] = by_shares(paid, _pair(ppm(a.attraction_reward.origin)))
-    return FiscalBalance(allocation.years, receipts, reward, cost)
+    return FiscalBalance(allocation.years, receipts, reward, compensation, cost)
 
 
 def _pair(share_ppm: int) -> np.ndarray:

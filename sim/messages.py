@@ -167,6 +167,8 @@ MESSAGES.update(
             "情景没有 population 部分，无法模拟",
             "the scenario has no population block to simulate",
         ),
+        "variant_cycle": ("变体引用形成循环：{value}", "variants extend each other in a cycle: {value}"),
+        "variant_unknown_id": ("基准情景中没有 {value!r}{hint}", "the baseline has no {value!r}{hint_en}"),
         "ledger_total_range": ("台账金额合计超出可计算范围", "ledger amounts add up beyond the supported range"),
     }
 )

@@ -34,6 +34,7 @@ from sim.schema_types import (
     ppm,
 )
 from sim.taxes import TAX_IDS, TAX_TYPES
+from sim.variants import resolve_variant
 
 __all__ = [  # the schema's public names, wherever they are defined
     "INDICATORS",
@@ -158,6 +159,13 @@ class AttractionReward(Strict):
     origin: Share
 
 
+class EcologicalCompensation(Strict):
+    """飞地经济与生态补偿动态挂钩 (seeds/003): the enclave's host pays the origin — an ecological function area
+    that may not develop industry at home — a share of its yearly receipts from the agreement."""
+
+    share_of_host_receipts: Share
+
+
 class Agreement(Strict):
     id: Ident
     origin: Ident
@@ -174,6 +182,7 @@ class Agreement(Strict):
     cost_sharing: list[CostItem] = []
     statistics: StatisticsRules = StatisticsRules()
     attraction_reward: AttractionReward | None = None
+    ecological_compensation: EcologicalCompensation | None = None
 
 
 class AssessmentIndicator(Strict):
@@ -278,8 +287,11 @@ def read_yaml(path: str | Path) -> Any:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read, validate and cross-check a scenario file."""
-    return scenario_from_data(read_yaml(path), str(path))
+    """Read, validate and cross-check a scenario file, or a variant of one (`extends:`)."""
+    data = read_yaml(path)
+    if isinstance(data, dict) and "extends" in data:
+        data = resolve_variant(data, Path(path), read_yaml)
+    return scenario_from_data(data, str(path))
 
 
 def scenario_from_data(data: Any, source: str) -> Scenario:

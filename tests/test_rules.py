@@ -266,3 +266,13 @@ def test_statistics_rules_and_net_fiscal_benefit():
     assert list(result.balance.reward[0, y]) == [75_000_000, 75_000_000]
     assert list(result.balance.cost[0, y]) == [80_000_000, 120_000_000]
     assert list(result.balance.net[0, y]) == [-4_700_000, -44_800_000]
+
+
+def test_ecological_compensation_moves_a_share_of_the_host_receipts_to_the_origin():
+    # VAT 10,000.00 → pool 5,000.00 → origin 3,000.00, host 2,000.00. The host pays 5% of its receipts,
+    # 100.00, to the origin: net origin 3,100.00, host 1,900.00; the tax allocation itself is unchanged.
+    s = scenario({"ecological_compensation": {"share_of_host_receipts": 0.05}})
+    result = settle(s, ledger(s, [("E1", 2023, "vat", 1_000_000)]))
+    assert list(result.balance.compensation[0, 0]) == [10_000, -10_000]
+    assert list(result.balance.net[0, 0]) == [310_000, 190_000]
+    assert cell(result.allocation, 2023, VAT, "host") == 200_000

@@ -1,0 +1,67 @@
+"""Variants: small scenario files that override a baseline (`extends:` + `overrides:`).
+
+Like PolicyEngine's `Reform.from_dict`, the change is merged onto a copy of the baseline and the result is
+validated whole before anything uses it — there is no partially applied variant. Mappings merge key by key,
+lists are replaced, and `agreements` / `parties` / `upper_levels` may be addressed by id (`agreements:
+{nanning: {ratio: ...}}`) to change one item of the list.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from sim.errors import InputError, suggestion
+
+VARIANT_KEYS = ("schema", "extends", "name", "name_en", "description", "overrides")
+BY_ID = ("agreements", "parties", "upper_levels", "industries")
+
+
+def resolve_variant(data: dict, path: Path, read, seen: tuple[Path, ...] = ()) -> dict:
+    """The full scenario content of a variant file (`read` loads a YAML file, for chained variants)."""
+    source = str(path)
+    for key in data:
+        if key not in VARIANT_KEYS:
+            raise InputError(source, str(key), "unknown_key", name=key, **suggestion(key, VARIANT_KEYS))
+    base_path = (path.parent / str(data["extends"])).resolve()
+    if base_path in seen:
+        raise InputError(source, "extends", "variant_cycle", value=str(data["extends"]))
+    if not base_path.is_file():
+        raise InputError(source, "extends", "file_missing")
+    baseline = read(base_path)
+    if not isinstance(baseline, dict):
+        raise InputError(str(base_path), None, "yaml_not_mapping")
+    if "extends" in baseline:
+        baseline = resolve_variant(baseline, base_path, read, (*seen, base_path))
+    overrides = data.get("overrides") or {}
+    if not isinstance(overrides, dict):
+        raise InputError(source, "overrides", "expected_mapping")
+    merged = merge(copy.deepcopy(baseline), overrides, source, "overrides")
+    for key in ("name", "name_en", "description"):
+        if key in data:
+            merged[key] = data[key]
+    return merged
+
+
+def merge(base: Any, change: Any, source: str, where: str) -> Any:
+    """`change` merged onto `base`: mappings key by key, id-addressed items of lists, anything else replaced."""
+    if isinstance(base, dict) and isinstance(change, dict):
+        for key, value in change.items():
+            here = f"{where}.{key}"
+            if key in BY_ID and isinstance(base.get(key), list) and isinstance(value, dict):
+                base[key] = _merge_by_id(base[key], value, source, here)
+            else:
+                base[key] = merge(base.get(key), value, source, here) if key in base else value
+        return base
+    return change
+
+
+def _merge_by_id(items: list, change: dict, source: str, where: str) -> list:
+    ids = [item.get("id") for item in items if isinstance(item, dict)]
+    for ident, value in change.items():
+        if ident not in ids:
+            raise InputError(source, f"{where}.{ident}", "variant_unknown_id", value=ident, **suggestion(ident, ids))
+        index = ids.index(ident)
+        items[index] = merge(items[index], value, source, f"{where}.{ident}")
+    return items
