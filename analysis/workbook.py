@@ -93,7 +93,11 @@ def write_workbook(
     if statistics is not None:
         _sheet(book, "统计数据", readable(statistics), uppers, {})
     _sheet(
-        book, "净财政收益（万元）", readable(balance), uppers, {c: WAN for c in ("receipts", "reward", "compensation", "cost", "net")}
+        book,
+        "净财政收益（万元）",
+        readable(balance),
+        uppers,
+        {c: WAN for c in ("receipts", "reward", "compensation", "cost", "net")},
     )
     notes = book.create_sheet("说明")
     for row in (

@@ -123,8 +123,11 @@ def read_ledger(path: str | Path, scenario: Scenario, sheet: str | None = None) 
     return resolve(ledger, scenario)
 
 
-def resolve(ledger: Ledger, scenario: Scenario) -> Ledger:
-    """Check a ledger against the scenario and fill in start years; shared by real and simulated data."""
+def resolve(ledger: Ledger, scenario: Scenario, simulated: bool = False) -> Ledger:
+    """Check a ledger against the scenario and fill in start years; shared by real and simulated data.
+
+    A real ledger without rows in an agreement's base year is refused (a forgotten export would silently
+    make the stock zero); a simulated one starts from nothing, so a base year without taxes is a zero stock."""
     _check_central(ledger)
     if np.abs(ledger.amount).astype(np.float64).sum() > _MAX_ABS_SUM_FEN:
         raise InputError(ledger.source, None, "ledger_total_range")
@@ -157,7 +160,8 @@ def resolve(ledger: Ledger, scenario: Scenario) -> Ledger:
                 raise ledger.error(
                     np.flatnonzero(rows)[bad[0]], "age_uncovered", age=int(age[bad[0]]), agreement=agreement.id
                 )
-        if agreement.base.rule == "base_year" and rows.any() and not (ledger.year[rows] == agreement.base.year).any():
+        base_missing = rows.any() and not (ledger.year[rows] == agreement.base.year).any()
+        if agreement.base.rule == "base_year" and base_missing and not simulated:
             raise InputError(ledger.source, None, "base_year_missing", agreement=agreement.id, year=agreement.base.year)
     return Ledger(**{**ledger.__dict__, "start_year": start})
 

@@ -160,7 +160,11 @@ MESSAGES.update(
             "有多个自贸片区时，产业须指明 area",
             "with several FTZ areas each industry must name its area",
         ),
-        "area_unknown": ("area {value!r} 不是自贸片区参与方", "area {value!r} is not an ftz_area party"),
+        "area_unknown": ("area {value!r} 不是参与方", "area {value!r} is not a party"),
+        "simulated_base_year": (
+            "模拟从零开始，基期须为起始年 {start}（首年的分享池即存量）",
+            "a simulation starts from nothing: the base year must be the first year {start} (its pool is the stock)",
+        ),
         "land_missing": ("协同区 {value!r} 需要 land_ha 才能模拟", "zone {value!r} needs land_ha to be simulated"),
         "no_agreement_for_area": ("片区 {value!r} 没有协议", "area {value!r} has no agreement"),
         "population_missing": (

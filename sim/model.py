@@ -72,10 +72,15 @@ def check_simulatable(scenario: Scenario, source: str) -> None:
         where = f"population.industries[{i}].area"
         if industry.area is None and len(areas) > 1:
             raise InputError(source, where, "industry_area")
-        if industry.area is not None and (industry.area not in parties or parties[industry.area].kind != "ftz_area"):
+        if industry.area is not None and industry.area not in parties:
             raise InputError(source, where, "area_unknown", value=industry.area)
         if industry.area is not None and industry.area not in areas:
             raise InputError(source, where, "no_agreement_for_area", value=industry.area)
+    for i, agreement in enumerate(scenario.agreements):
+        if agreement.base.rule == "base_year" and agreement.base.year != scenario.horizon.start_year:
+            raise InputError(
+                source, f"agreements[{i}].base.year", "simulated_base_year", start=scenario.horizon.start_year
+            )
     for i, agreement in enumerate(scenario.agreements):
         if parties[agreement.host].land_ha is None:
             raise InputError(source, f"agreements[{i}].host", "land_missing", value=agreement.host)

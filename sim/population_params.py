@@ -78,6 +78,8 @@ class Industry(Strict):
     cit_exempt_share: Share = 0.5  # illustrative: share of projects qualifying for the local CIT exemption
     vat_refund_probability: Share = 0.05  # illustrative: yearly chance of a VAT credit refund (留抵退税)
     vat_refund_share: Share = 0.3  # illustrative: the refund as a share of that year's VAT
+    industrial: bool = True  # its output counts as industrial output (规上工业总产值) for the FTZ's targets
+    fdi_yuan_per_foreign_entity: Yuan = 5_000_000  # illustrative: foreign capital a new foreign entity brings
 
 
 class Population(Strict):

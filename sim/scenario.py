@@ -199,6 +199,15 @@ class Assessment(Strict):
     innovation_awards_per_year: float = Field(default=0.0, ge=0)  # illustrative Poisson rate per zone
 
 
+class Region(Strict):
+    """The region's own totals, against which the FTZ's shares are measured (targets of seeds/001)."""
+
+    year: Year
+    fdi_yuan: Yuan
+    trade_yuan: Yuan
+    growth: float = Field(default=0.05, ge=-0.5, le=1)
+
+
 class Targets(Strict):
     year: Year
     tax_revenue_yuan: Yuan | None = None
@@ -206,6 +215,7 @@ class Targets(Strict):
     entities_multiple: float | None = Field(default=None, gt=0)
     fdi_share_of_region: Share | None = None
     trade_share_of_region: Share | None = None
+    region: Region | None = None  # needed for the two shares
 
 
 class Scenario(Strict):

@@ -254,7 +254,7 @@ def test_zones_approved_later_take_projects_only_from_then():
             "population.industries[0].size_mix",
             "sum to 1",
         ),
-        ({"industry": {"area": "nowhere"}}, "population.industries[0].area", "not an ftz_area"),
+        ({"industry": {"area": "nowhere"}}, "population.industries[0].area", "not a party"),
         ({"industry": {"reinvest_rate_per_year": 1.5}}, "population.industries[0].reinvest_rate_per_year", "[0, 1]"),
         ({"industry": {"build_months": -1}}, "population.industries[0].build_months", "at least 0"),
         (
