@@ -57,12 +57,12 @@ def unit_for(fen: np.ndarray) -> str:
 
 def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh") -> Figure:
     """Yearly receipts of origin and host per agreement: the first replication's line, and when there are
-    several replications their median and 5–95% range. `receipts` is [replication, agreement, year, (central,
-    origin, host)] in fen."""
+    several replications their median and 5–95% range. `receipts` is [replication, agreement, year, column] in
+    fen, columns as in `analysis.projection` (central, origin, host, ...)."""
     lang = language(lang)
     names = {p.id: (p.name if lang == "zh" else p.name_en or p.name) for p in scenario.parties}
     years = scenario.horizon.start_year + np.arange(receipts.shape[2])
-    unit = unit_for(receipts[..., 1:])
+    unit = unit_for(receipts[..., 1:3])
     scale = FEN_PER[unit]
     n = len(scenario.agreements)
     with plt.rc_context(_style()):

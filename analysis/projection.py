@@ -1,11 +1,15 @@
 """Project a scenario: simulate replications, settle each simulated ledger, keep what reports need.
 
 Randomness is explicit: one `SeedSequence(seed)` spawns a child per replication, so replication i is the
-same whatever the number of workers; results are gathered in replication order.
+same whatever the number of workers; results are gathered in replication order. Each replication leaves its
+ledger summed into a cube (a few kilobytes), so a variant that changes only how money is split — not what
+entities do — is re-split from the same simulations instead of simulated again (`resplit`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -14,11 +18,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.settlement import Settlement, settle
+from sim.cube import Cube, build_cube
+from sim.fiscal import fiscal_balance
 from sim.ledger import resolve
 from sim.model import Model, Simulation
 from sim.scenario import Scenario
+from sim.sharing import allocate
 from sim.statistics_records import landed_investment, statistics_of
 from sim.tax_calendar import ledger_of
+
+# receipts columns: [central, origin, host, origin net fiscal benefit, host net fiscal benefit]
+CENTRAL, ORIGIN, HOST, ORIGIN_NET, HOST_NET = range(5)
 
 
 @dataclass(frozen=True)
@@ -30,12 +40,23 @@ class Replication:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What every replication leaves behind: enough to re-split it under another ratio design."""
+
+    cube: Cube
+    revoked: dict[int, int]
+    landed: np.ndarray  # investment landed [agreement, year] (fen)
+    attempts: dict[str, int]  # reinvestment attempts by outcome
+
+
+@dataclass(frozen=True)
 class Projection:
+    scenario: Scenario
     seed: int
     first: Replication  # its ledger, allocation and events are written out
-    # per replication: receipts [replication, agreement, year, (central, origin, host)] in fen
-    receipts: np.ndarray
-    outcomes: list[dict[str, int]]  # per replication: reinvestment attempts by outcome
+    outcomes: list[Outcome]
+    receipts: np.ndarray  # [replication, agreement, year, column] fen, columns as above
+    resplit: bool = False  # computed by re-splitting another scenario's simulations
 
 
 def with_revocations(scenario: Scenario, revoked: dict[int, int]) -> Scenario:
@@ -59,21 +80,30 @@ def replicate(scenario: Scenario, seed: np.random.SeedSequence, index: int, on_y
     return Replication(index, simulation, effective, settlement)
 
 
-def _summary_of(scenario: Scenario, seed: np.random.SeedSequence, index: int) -> tuple[np.ndarray, dict[str, int]]:
-    """What a worker sends back for a replication other than the first: receipts and outcomes only."""
-    replication = replicate(scenario, seed, index)
-    return receipts_of(replication), outcomes_of(replication.simulation)
+def outcome_of(replication: Replication) -> Outcome:
+    sim = replication.simulation
+    kinds, counts = np.unique(sim.projects["outcome"], return_counts=True)
+    return Outcome(
+        cube=build_cube(replication.settlement.ledger, replication.effective),
+        revoked=dict(sim.revoked),
+        landed=landed_investment(sim),
+        attempts={str(k): int(c) for k, c in zip(kinds, counts, strict=True)},
+    )
 
 
-def receipts_of(replication: Replication) -> np.ndarray:
-    a = replication.settlement.allocation
-    years = slice(-replication.effective.horizon.years, None)
-    return np.stack([a.central.sum(axis=2), a.origin.sum(axis=2), a.host.sum(axis=2)], axis=-1)[:, years]
+def _outcome(scenario: Scenario, seed: np.random.SeedSequence, index: int) -> Outcome:
+    return outcome_of(replicate(scenario, seed, index))
 
 
-def outcomes_of(simulation: Simulation) -> dict[str, int]:
-    kinds, counts = np.unique(simulation.projects["outcome"], return_counts=True)
-    return {str(k): int(c) for k, c in zip(kinds, counts, strict=True)}
+def receipts(scenario: Scenario, outcome: Outcome) -> np.ndarray:
+    """[agreement, year, column] for one replication under `scenario`'s sharing terms."""
+    effective = with_revocations(scenario, outcome.revoked)
+    allocation = allocate(outcome.cube, effective)
+    investment = np.zeros((len(scenario.agreements), len(allocation.years)), np.int64)
+    investment[:, -outcome.landed.shape[1] :] = outcome.landed
+    net = fiscal_balance(effective, allocation, investment).net
+    columns = [allocation.central.sum(axis=2), allocation.origin.sum(axis=2), allocation.host.sum(axis=2)]
+    return np.stack([*columns, net[..., 0], net[..., 1]], axis=-1)[:, -scenario.horizon.years :]
 
 
 def project(
@@ -83,24 +113,46 @@ def project(
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
 ) -> Projection:
-    """Run `replications` replications on `workers` processes; `progress(n)` reports n more steps done
-    (simulated years of the first replication, then whole replications)."""
+    """Run `replications` replications on `workers` processes; `progress(n)` reports n more simulated years."""
     children = np.random.SeedSequence(seed).spawn(replications)
     first = replicate(scenario, children[0], 0, (lambda: progress(1)) if progress else None)
-    rest: list[tuple[np.ndarray, dict[str, int]]] = []
-    if replications > 1:
-        if workers > 1:
-            context = multiprocessing.get_context("spawn")  # no fork under Arrow's threads
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(_summary_of, scenario, children[i], i) for i in range(1, replications)]
-                for future in futures:
-                    rest.append(future.result())
-                    if progress:
-                        progress(scenario.horizon.years)
-        else:
-            for i in range(1, replications):
-                rest.append(_summary_of(scenario, children[i], i))
+    outcomes = [outcome_of(first)]
+    if replications > 1 and workers > 1:
+        context = multiprocessing.get_context("spawn")  # no fork under Arrow's threads
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(_outcome, scenario, children[i], i) for i in range(1, replications)]
+            for future in futures:
+                outcomes.append(future.result())
                 if progress:
                     progress(scenario.horizon.years)
-    receipts = np.stack([receipts_of(first), *[r for r, _ in rest]])
-    return Projection(seed, first, receipts, [outcomes_of(first.simulation), *[o for _, o in rest]])
+    else:
+        for i in range(1, replications):
+            outcomes.append(_outcome(scenario, children[i], i))
+            if progress:
+                progress(scenario.horizon.years)
+    return Projection(scenario, seed, first, outcomes, np.stack([receipts(scenario, o) for o in outcomes]))
+
+
+def simulation_key(scenario: Scenario) -> str:
+    """What the simulation depends on. Two scenarios with the same key give the same simulations, so one can be
+    re-split from the other: everything but names, targets and the agreements' sharing terms — unless effort
+    responds to the shares (behavior elasticities), when the ratios matter too."""
+    data = scenario.model_dump(mode="json", by_alias=True)
+    for key in ("name", "name_en", "description", "targets"):
+        data.pop(key, None)
+    behavior = scenario.behavior
+    if behavior is None or (behavior.origin_referral_elasticity == 0 and behavior.host_service_elasticity == 0):
+        data["agreements"] = [{k: a[k] for k in ("id", "origin", "host")} for a in data["agreements"]]
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def resplit(variant: Scenario, baseline: Projection) -> Projection:
+    """The variant's projection from the baseline's simulations; only valid when their simulation keys match."""
+    assert simulation_key(variant) == simulation_key(baseline.scenario)
+    first = baseline.first
+    effective = with_revocations(variant, first.simulation.revoked)
+    records = statistics_of(first.simulation)
+    settlement = settle(effective, first.settlement.ledger, records, landed_investment(first.simulation))
+    replication = Replication(first.index, first.simulation, effective, settlement)
+    table = np.stack([receipts(variant, o) for o in baseline.outcomes])
+    return Projection(variant, baseline.seed, replication, baseline.outcomes, table, resplit=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.charts import receipts_chart, save
-from analysis.projection import Projection
+from analysis.projection import HOST, ORIGIN, Projection
 from analysis.reconciliation import reconciliation
 from analysis.settlement import write_settlement
 from analysis.tables import (
@@ -33,14 +33,14 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
     more_summary = {
         "replications": replications,
         "land": {
-            **projection.outcomes[0],
+            **projection.outcomes[0].attempts,
             "mean_wait_months": round(float(waits.mean()), 3) if len(waits) else None,
         },
         "revoked": {s.agreements[a].id: year for a, year in sorted(sim.revoked.items())},
         "checks": reconciliation(sim, first.settlement.ledger),
         "replication_totals": {
-            "origin_yuan": [yuan_text(int(v)) for v in receipts[..., 1].sum(axis=(1, 2))],
-            "host_yuan": [yuan_text(int(v)) for v in receipts[..., 2].sum(axis=(1, 2))],
+            "origin_yuan": [yuan_text(int(v)) for v in receipts[..., ORIGIN].sum(axis=(1, 2))],
+            "host_yuan": [yuan_text(int(v)) for v in receipts[..., HOST].sum(axis=(1, 2))],
         },
     }
 

@@ -247,7 +247,7 @@ def assessment_table(simulation: Simulation) -> pd.DataFrame:
 
 
 def replications_table(receipts: np.ndarray, scenario: Scenario) -> pd.DataFrame:
-    """Yearly receipts of every replication: [replication, agreement, year, (central, origin, host)]."""
+    """Yearly receipts and net fiscal benefit of every replication (columns of `analysis.projection`)."""
     r, a, y = np.meshgrid(*(np.arange(n) for n in receipts.shape[:3]), indexing="ij")
     return pd.DataFrame(
         {
@@ -257,5 +257,7 @@ def replications_table(receipts: np.ndarray, scenario: Scenario) -> pd.DataFrame
             "central": format_yuan(receipts[..., 0].ravel()),
             "origin": format_yuan(receipts[..., 1].ravel()),
             "host": format_yuan(receipts[..., 2].ravel()),
+            "origin_net_benefit": format_yuan(receipts[..., 3].ravel()),
+            "host_net_benefit": format_yuan(receipts[..., 4].ravel()),
         }
     )

@@ -85,7 +85,7 @@ def one_replication(entities: int) -> dict:
     total_s = time.perf_counter() - start
     return {
         "entities": len(sim.entities),
-        "entity_months": int((12 * s.horizon.years - 12 * sim.entities.registered_year).sum()),
+        "entity_months": int((12 * s.horizon.years - 12 * sim.entities.registered_year.clip(min=0)).sum()),
         "projects": len(sim.projects["entity"]),
         "ledger_rows": len(ledger),
         "statistics_rows": len(records.value),

@@ -156,7 +156,7 @@ class Model:
                         yield self.land[a].put(target - self.released[a])
                         self.released[a] = target
             if k == 0:
-                self._register([i.ftz_entities for i in self.pop.industries], 0)
+                self._register([i.ftz_entities for i in self.pop.industries], 0, stock=True)
             self._decide(k, year)
             self._register([int(self.rng.poisson(i.new_per_year)) for i in self.pop.industries], k)
             yield self.env.timeout(11.5)
@@ -166,10 +166,10 @@ class Model:
                 self.on_year()
             yield self.env.timeout(0.5)
 
-    def _register(self, counts: list[int], k: int) -> None:
+    def _register(self, counts: list[int], k: int, stock: bool = False) -> None:
         """A cohort: the starting stock before year 0's decisions, then each year's new registrations,
         which decide from the next year on."""
-        cohort = register(self.rng, self.pop, self.industry_area, counts, k, self.years)
+        cohort = register(self.rng, self.pop, self.industry_area, counts, k, self.years, stock)
         self.entities.append(cohort)
         self.has_project = np.concatenate([self.has_project, np.zeros(len(cohort), bool)])
 

@@ -24,7 +24,7 @@ class Entities:
     area: np.ndarray  # index into scenario.parties
     size: np.ndarray  # SMALL / GENERAL / HIGH_TECH
     foreign: np.ndarray  # bool
-    registered_year: np.ndarray
+    registered_year: np.ndarray  # year index; −1 for the stock registered before the horizon
     revenue: np.ndarray  # [entity, year] yuan, 0 before registration
 
     def __len__(self) -> int:
@@ -36,9 +36,16 @@ class Entities:
 
 
 def register(
-    rng: np.random.Generator, population: Population, areas: list[int], counts: list[int], year_index: int, years: int
+    rng: np.random.Generator,
+    population: Population,
+    areas: list[int],
+    counts: list[int],
+    year_index: int,
+    years: int,
+    stock: bool = False,
 ) -> Entities:
-    """A cohort: `counts[i]` entities of industry i in area `areas[i]`, registered in year `year_index`."""
+    """A cohort: `counts[i]` entities of industry i in area `areas[i]`, earning from year `year_index` on;
+    `stock` marks the entities already registered when the horizon starts (registered_year −1)."""
     industry = np.repeat(np.arange(len(counts)), counts)
     n = len(industry)
     specs = population.industries
@@ -58,7 +65,7 @@ def register(
         area=np.array(areas, np.int64)[industry] if n else np.zeros(0, np.int64),
         size=size.astype(np.int64),
         foreign=foreign,
-        registered_year=np.full(n, year_index, np.int64),
+        registered_year=np.full(n, -1 if stock else year_index, np.int64),
         revenue=revenue,
     )
 
