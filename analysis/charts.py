@@ -93,7 +93,7 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh") -
     return fig
 
 
-def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
+def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg"), close: bool = True) -> list[Path]:
     """Write the figure in each format, with no timestamps so that outputs are byte-identical."""
     paths = []
     with plt.rc_context(_style()):
@@ -104,5 +104,47 @@ def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg")) -> 
             )
             fig.savefig(path, format=fmt, dpi=150, metadata=metadata)
             paths.append(path)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return paths
+
+
+def comparison_charts(yearly, summary, names: dict[str, str], rate: float, lang: str = "zh") -> dict[str, Figure]:
+    """Yearly receipts per design for each role, present values and net benefit (from `analysis.comparison`)."""
+    lang = language(lang)
+    unit = unit_for(summary["receipts"].to_numpy())
+    scale = FEN_PER[unit]
+    unit_text = render(f"unit_{unit}", lang)
+    figures = {}
+    with plt.rc_context(_style()):
+        fig, axes = plt.subplots(2, 1, figsize=(9, 8), layout="constrained")
+        for ax, role in zip(axes, ("origin", "host"), strict=True):
+            rows = (
+                yearly[yearly["role"] == role].groupby(["scenario", "year"], sort=False)["receipts"].sum().reset_index()
+            )
+            for label, group in rows.groupby("scenario", sort=False):
+                ax.plot(group["year"], group["receipts"] / scale, marker="o", markersize=3, label=names[label])
+            ax.set_title(render("chart_compare_yearly", lang, role=render(f"role_{role}", lang), unit=unit_text))
+            ax.set_xlabel(render("chart_year", lang))
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, ncol=2)
+        figures["comparison_yearly"] = fig
+        for key, column, title in (
+            ("comparison_npv", "npv", render("chart_compare_npv", lang, rate=f"{rate * 100:g}", unit=unit_text)),
+            ("comparison_net", "net_benefit", render("chart_compare_net", lang, unit=unit_text)),
+        ):
+            fig, ax = plt.subplots(figsize=(9, 4.5), layout="constrained")
+            by_role = summary.groupby(["scenario", "role"], sort=False)[column].sum().unstack("role")
+            labels = [names[s] for s in by_role.index]
+            x = np.arange(len(labels))
+            for offset, role, colour in ((-0.2, "origin", "#c0392b"), (0.2, "host", "#2471a3")):
+                if role in by_role:
+                    ax.bar(
+                        x + offset, by_role[role] / scale, width=0.4, color=colour, label=render(f"role_{role}", lang)
+                    )
+            ax.set_xticks(x, labels, rotation=20, ha="right", fontsize=7)
+            ax.set_title(title)
+            ax.grid(alpha=0.3, axis="y")
+            ax.legend(fontsize=8)
+            figures[key] = fig
+    return figures

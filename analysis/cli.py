@@ -35,6 +35,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="default: the scenario's population.seed")
     run.add_argument("--replications", type=_positive, default=1)
     run.add_argument("--workers", type=_positive, default=1, help="processes for replications 2..R")
+    compare = commands.add_parser("compare", help="compare scenarios or ratio designs; writes tables, charts, a PDF")
+    compare.add_argument("scenarios", type=Path, nargs="+")
+    compare.add_argument("--out", type=Path, required=True)
+    compare.add_argument(
+        "--baseline", type=int, default=1, help="which scenario the others are compared with (1 = first)"
+    )
+    compare.add_argument("--discount-rate", type=float, default=0.03)
+    compare.add_argument("--seed", type=int, help="default: each scenario's population.seed")
+    compare.add_argument("--replications", type=_positive, default=1)
+    compare.add_argument("--workers", type=_positive, default=1)
+    compare.add_argument("--lang", choices=("zh", "en"), default="zh")
+    explain = commands.add_parser("explain", help="show how one allocation figure was reached, step by step")
+    explain.add_argument("scenario", type=Path)
+    explain.add_argument("--ledger", type=Path, required=True, help="tax records (a run's ledger.csv works too)")
+    explain.add_argument("--sheet")
+    explain.add_argument("--agreement", required=True)
+    explain.add_argument("--year", type=int, required=True)
+    explain.add_argument("--tax", required=True, help="tax type id, e.g. vat")
+    explain.add_argument("--lang", choices=("zh", "en"), default="zh")
     return parser
 
 
@@ -121,7 +140,51 @@ class _progress:
             self.bar.close()
 
 
-_COMMANDS = {"validate": _validate, "settle": _settle, "run": _run}
+def _compare(args: argparse.Namespace) -> int:
+    from analysis.compare_outputs import write_comparison
+    from analysis.comparison import compare
+
+    if not 1 <= args.baseline <= len(args.scenarios):
+        raise InputError("command line", "--baseline", "usage", detail=f"--baseline must be 1..{len(args.scenarios)}")
+    cases = len(args.scenarios)
+    with _progress(cases * args.replications * 10) as advance:
+        comparison = compare(
+            args.scenarios, args.seed, args.replications, args.workers, args.discount_rate, args.baseline - 1, advance
+        )
+    written = write_comparison(comparison, args.out, args.lang)
+    resplit = sum(case.projection.resplit for case in comparison.cases)
+    print(
+        f"compared {cases} scenarios ({cases - resplit} simulated, {resplit} re-split) → {args.out}: "
+        + ", ".join(sorted(written))
+    )
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from analysis.explain import explain, label
+    from sim.cube import build_cube
+    from sim.ledger import read_ledger
+    from sim.money import yuan_text
+    from sim.scenario import load_scenario
+    from sim.sharing import allocate
+
+    scenario = load_scenario(args.scenario)
+    ledger = read_ledger(args.ledger, scenario, args.sheet)
+    steps = explain(
+        allocate(build_cube(ledger, scenario), scenario), scenario, args.agreement, args.year, args.tax, "command line"
+    )
+    width = max(len(label(step, args.lang)) for step in steps) + 2
+    print(f"{args.agreement} {args.year} {args.tax}")
+    for step in steps:
+        value = step.detail if step.fen is None else yuan_text(step.fen)
+        note = (
+            f"  ({step.detail})" if step.fen is not None and step.detail and not step.key.startswith("upper:") else ""
+        )
+        print(f"  {label(step, args.lang):<{width}}{value:>20}{note}")
+    return 0
+
+
+_COMMANDS = {"validate": _validate, "settle": _settle, "run": _run, "compare": _compare, "explain": _explain}
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -36,10 +36,16 @@ def progress(targets: Targets, indicators: dict[str, np.ndarray], start_year: in
     if region is not None:
         factor = (1 + region.growth) ** (years - region.year)
         if targets.fdi_share_of_region is not None:
-            rows.append(("fdi_share_of_region", targets.fdi_share_of_region, indicators["fdi"] / (region.fdi_yuan * factor)))
+            rows.append(
+                ("fdi_share_of_region", targets.fdi_share_of_region, indicators["fdi"] / (region.fdi_yuan * factor))
+            )
         if targets.trade_share_of_region is not None:
             rows.append(
-                ("trade_share_of_region", targets.trade_share_of_region, indicators["trade"] / (region.trade_yuan * factor))
+                (
+                    "trade_share_of_region",
+                    targets.trade_share_of_region,
+                    indicators["trade"] / (region.trade_yuan * factor),
+                )
             )
     out = []
     for name, goal, values in rows:

@@ -50,6 +50,41 @@ HEADERS = {
     "compensation": "生态补偿",
     "cost": "成本分担",
     "net": "净财政收益",
+    # comparison tables
+    "scenario": "方案",
+    "party_name": "参与方名称",
+    "receipts_p5": "分成（5%分位）",
+    "receipts_p95": "分成（95%分位）",
+    "cumulative": "累计分成",
+    "discounted": "贴现分成",
+    "cumulative_discounted": "累计现值",
+    "net_benefit": "净财政收益",
+    "vs_baseline": "较基准差额",
+    "npv": "现值",
+    "npv_vs_baseline": "现值较基准差额",
+    "rules": "统计规则",
+    "unit": "单位",
+    "zone": "协同区",
+    "awards": "制度创新成果数",
+    "points": "考核得分",
+    "passed": "是否达标",
+    "revoked_this_year": "当年撤销",
+    "target": "目标",
+    "goal": "目标值",
+    "value": "实际值",
+    "progress": "完成进度",
+    "reached_year": "达成年度",
+    "met_by_target_year": "目标年是否达成",
+    "name": "名称",
+    "file": "文件",
+    "sha256": "校验值",
+    "computed": "计算方式",
+    "seed": "随机种子",
+    "replications": "模拟次数",
+    "terms": "协议条款",
+    "description": "说明",
+    "trade_growth": "进出口增速",
+    "fdi_growth": "实际使用外资增速",
 }
 RULE_NAMES = {"split": "按比例分计", "double_count": "双方均计", "host": "计入承接方", "origin": "计入来源方"}
 TAX_NAMES = {t.id: t.name for t in TAX_TYPES}
@@ -110,6 +145,18 @@ def write_workbook(
         notes.append(row)
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
+    book.properties.creator = "ftzshare"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    book.save(path)
+    _pin_timestamps(path)
+
+
+def write_tables(path: Path, sheets: list[tuple[str, pd.DataFrame, set[str]]]) -> None:
+    """A workbook of tables, one sheet each; columns named in the set hold fen and are shown in 万元."""
+    book = Workbook()
+    book.remove(book.active)
+    for title, table, money in sheets:
+        _sheet(book, title, table, {}, {c: WAN for c in money})
     book.properties.creator = "ftzshare"
     book.properties.created = book.properties.modified = FIXED_TIME
     book.save(path)

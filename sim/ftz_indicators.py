@@ -31,7 +31,9 @@ def ftz_indicators(sim: Simulation) -> dict[str, np.ndarray]:
     calendar = s.horizon.start_year + years
     general = param("cit_rate")
     small = np.where(calendar[None, :] <= pop.small_micro_cit_until, pop.small_micro_cit_rate, general)
-    cit_rate = np.where(e.size[:, None] == SMALL, small, np.where(e.size[:, None] == 2, pop.high_tech_cit_rate, general))
+    cit_rate = np.where(
+        e.size[:, None] == SMALL, small, np.where(e.size[:, None] == 2, pop.high_tech_cit_rate, general)
+    )
     tax = revenue * (
         param("vat_burden") * (1 + pop.urban_maintenance_rate)
         + param("profit_margin").clip(min=0) * cit_rate
@@ -44,7 +46,9 @@ def ftz_indicators(sim: Simulation) -> dict[str, np.ndarray]:
     if landed.any():
         chosen = {k: v[landed] for k, v in projects.items()}
         foreign = e.foreign[chosen["entity"].astype(np.int64)]
-        invested = industry_values(s, e, chosen, "land_ha_per_project") * industry_values(s, e, chosen, "investment_yuan_per_ha")
+        invested = industry_values(s, e, chosen, "land_ha_per_project") * industry_values(
+            s, e, chosen, "investment_yuan_per_ha"
+        )
         landed_year = (chosen["landed"] // 12).astype(np.int64)
         fdi = fdi + np.bincount(landed_year[foreign], weights=invested[foreign], minlength=len(years))[: len(years)]
     return {

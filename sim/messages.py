@@ -173,6 +173,10 @@ MESSAGES.update(
         ),
         "variant_cycle": ("变体引用形成循环：{value}", "variants extend each other in a cycle: {value}"),
         "variant_unknown_id": ("基准情景中没有 {value!r}{hint}", "the baseline has no {value!r}{hint_en}"),
+        "explain_no_row": (
+            "协议 {agreement} 在 {year} 年没有 {tax} 的分配结果",
+            "agreement {agreement} has no {tax} allocation in {year}",
+        ),
         "ledger_total_range": ("台账金额合计超出可计算范围", "ledger amounts add up beyond the supported range"),
     }
 )
@@ -194,5 +198,50 @@ MESSAGES.update(
             "未找到中文字体，图表改用英文；请安装 fonts-noto-cjk",
             "no CJK font found, charts fall back to English; install fonts-noto-cjk",
         ),
+    }
+)
+
+MESSAGES.update(
+    {
+        "chart_compare_yearly": ("各方案{role}年度分成（{unit}）", "{role} yearly receipts by design ({unit})"),
+        "chart_compare_npv": (
+            "十年分成现值（贴现率 {rate}%，{unit}）",
+            "present value of receipts (discount {rate}%, {unit})",
+        ),
+        "chart_compare_net": ("净财政收益合计（{unit}）", "net fiscal benefit over the horizon ({unit})"),
+        "role_origin": ("来源方", "origin"),
+        "role_host": ("承接方", "host"),
+        "report_title": ("自贸试验区协同发展区税收分享方案比较", "Comparison of tax-sharing designs"),
+        "report_scenarios": ("参与比较的方案", "Designs compared"),
+        "report_assumptions": ("各方案假设", "Assumptions of each design"),
+        "report_summary": ("分成汇总（{unit}）", "Summary of receipts ({unit})"),
+        "report_assessment": ("协同区年度考核", "Yearly assessment of the zones"),
+        "report_targets": ("自贸试验区目标进度", "Progress towards the FTZ's targets"),
+        "report_note": (
+            "金额为 {n} 次模拟的平均值；比例、参数凡未注明来源者均为示例假设。",
+            "Amounts are means over {n} replications; ratios and parameters without a source are illustrative.",
+        ),
+        "col_scenario": ("方案", "design"),
+        "col_party": ("参与方", "party"),
+        "col_role": ("角色", "role"),
+        "col_receipts": ("分成合计", "receipts"),
+        "col_npv": ("现值", "present value"),
+        "col_net": ("净财政收益", "net benefit"),
+        "col_vs_baseline": ("较基准", "vs baseline"),
+        "col_passed": ("通过年数", "years passed"),
+        "col_failed": ("未通过年数", "years failed"),
+        "col_revoked": ("撤销年度", "revoked"),
+        "col_target": ("目标", "target"),
+        "col_goal": ("目标值", "goal"),
+        "col_reached": ("达成年度", "reached in"),
+        "col_met": ("目标年是否达成", "met by target year"),
+        "yes": ("是", "yes"),
+        "no": ("否", "no"),
+        "not_reached": ("未达成", "not reached"),
+        "target_tax_revenue_yuan": ("税收收入（元）", "tax revenue (yuan)"),
+        "target_industrial_output_yuan": ("规上工业总产值（元）", "industrial output (yuan)"),
+        "target_entities_multiple": ("市场主体数（倍）", "market entities (multiple)"),
+        "target_fdi_share_of_region": ("实际使用外资占全区比重", "share of the region's FDI"),
+        "target_trade_share_of_region": ("进出口占全区比重", "share of the region's trade"),
     }
 )

@@ -1,0 +1,89 @@
+"""Explain this number: the chain from a cell's total tax to each party's part, with the amount at each step.
+
+total → central → each upper level → pool → base / stock → increment → deficit repaid or carried → the amount
+split → the ratio in force → the origin's part → sunset, cap, floor → origin and host. The chain adds up: the
+parts at the end sum to the total at the start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.errors import InputError, suggestion
+from sim.scenario import Scenario
+from sim.sharing import Allocation
+from sim.taxes import TAX_IDS
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # message key of the step's label
+    fen: int | None  # None for the ratio
+    detail: str = ""
+
+
+LABELS = {
+    "total": ("税收合计", "total tax"),
+    "central": ("中央级", "central"),
+    "local": ("地方级", "local part"),
+    "pool": ("分享池（扣除上级留成后）", "pool (after upper levels)"),
+    "base": ("基数", "base"),
+    "increment": ("增量 = 分享池 − 基数", "increment = pool − base"),
+    "repaid": ("弥补以前年度缺口（归存量方）", "deficit paid back (to stock_to)"),
+    "deficit": ("尚待弥补缺口", "deficit still carried"),
+    "to_stock": ("归存量方合计", "to stock_to in all"),
+    "split": ("按比例分享额", "amount split"),
+    "ratio": ("来源方比例", "origin's ratio in force"),
+    "origin_split": ("来源方按比例所得", "origin's part of the split"),
+    "sunset_adj": ("到期后转归承接方", "moved to the host after sunset"),
+    "cap_adj": ("超封顶转归承接方", "moved to the host by the cap"),
+    "floor_adj": ("保底转归承接方", "moved to the host by the floor"),
+    "origin": ("来源方最终所得", "origin in the end"),
+    "host": ("承接方最终所得", "host in the end"),
+}
+
+
+def explain(allocation: Allocation, scenario: Scenario, agreement: str, year: int, tax: str, source: str) -> list[Step]:
+    ids = [a.id for a in scenario.agreements]
+    if agreement not in ids:
+        raise InputError(source, "--agreement", "variant_unknown_id", value=agreement, **suggestion(agreement, ids))
+    if tax not in TAX_IDS:
+        raise InputError(source, "--tax", "tax_unknown", value=tax, **suggestion(tax, TAX_IDS))
+    a, y, k = ids.index(agreement), year - allocation.first_year, TAX_IDS.index(tax)
+    if not (0 <= y < allocation.total.shape[1]) or not allocation.rows[a, y, k]:
+        raise InputError(source, "--year", "explain_no_row", agreement=agreement, year=year, tax=tax)
+    cell = (a, y, k)
+
+    def fen(name: str) -> int:
+        return int(getattr(allocation, name)[cell])
+
+    steps = [Step("total", fen("total")), Step("central", fen("central")), Step("local", fen("total") - fen("central"))]
+    for j, level in enumerate(allocation.upper_ids):
+        name = next(u.name for u in scenario.tax_rules.upper_levels if u.id == level)
+        steps.append(Step(f"upper:{level}", int(allocation.upper[cell][j]), name))
+    agreement_terms = scenario.agreements[a]
+    steps += [
+        Step("pool", fen("pool")),
+        Step("base", fen("base"), agreement_terms.base.rule),
+        Step("increment", fen("increment")),
+    ]
+    steps += [
+        Step("repaid", fen("repaid")),
+        Step("deficit", fen("deficit")),
+        Step("to_stock", fen("to_stock"), agreement_terms.stock_to),
+    ]
+    ratio = allocation.ratio[cell]
+    steps += [Step("split", fen("split")), Step("ratio", None, "" if np.isnan(ratio) else f"{ratio:.6f}")]
+    steps += [Step("origin_split", fen("origin_split"))]
+    steps += [Step(name, fen(name)) for name in ("sunset_adj", "cap_adj", "floor_adj")]
+    steps += [Step("origin", fen("origin")), Step("host", fen("host"))]
+    return steps
+
+
+def label(step: Step, lang: str = "zh") -> str:
+    if step.key.startswith("upper:"):
+        return step.detail if lang == "zh" else step.key.split(":", 1)[1]
+    zh, en = LABELS[step.key]
+    return zh if lang == "zh" else en
