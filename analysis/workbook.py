@@ -199,6 +199,8 @@ _YUAN_COLUMNS = frozenset(HEADERS) - {
 
 def _value(value: object, divisor: int | None) -> object:
     """Fen → 万元 where scaled; yuan text → number so Excel can sum it; ids stay text."""
+    if value is None or (isinstance(value, float) and value != value):  # missing, or NaN
+        return None
     if divisor is not None:
         return int(value) / divisor
     if isinstance(value, str) and value and value.lstrip("-").replace(".", "", 1).isdigit():
