@@ -151,8 +151,13 @@ def resplit(variant: Scenario, baseline: Projection) -> Projection:
     assert simulation_key(variant) == simulation_key(baseline.scenario)
     first = baseline.first
     effective = with_revocations(variant, first.simulation.revoked)
-    records = statistics_of(first.simulation)
-    settlement = settle(effective, first.settlement.ledger, records, landed_investment(first.simulation))
+    settlement = settle(
+        effective,
+        first.settlement.ledger,
+        first.settlement.records,
+        baseline.outcomes[0].landed,
+        baseline.outcomes[0].cube,
+    )
     replication = Replication(first.index, first.simulation, effective, settlement)
     table = np.stack([receipts(variant, o) for o in baseline.outcomes])
     return Projection(variant, baseline.seed, replication, baseline.outcomes, table, resplit=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ from analysis.tables import (
 from analysis.workbook import write_workbook
 from sim import __version__
 from sim.by_entity import EntityAllocation, attribute
-from sim.cube import build_cube
+from sim.cube import Cube, build_cube
 from sim.fiscal import FiscalBalance, fiscal_balance
 from sim.ledger import Ledger, StatisticsRecords
 from sim.money import yuan_text
@@ -32,14 +32,33 @@ from sim.sharing import Allocation, allocate
 from sim.statistics import StatisticsAllocation, split_statistics
 
 
-@dataclass(frozen=True)
 class Settlement:
-    scenario: Scenario
-    ledger: Ledger
-    allocation: Allocation
-    entities: EntityAllocation
-    statistics: StatisticsAllocation | None
-    balance: FiscalBalance
+    """A settled ledger. Attribution to entities and the statistics split are worked out when first asked for:
+    re-splitting for a slider needs neither."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        ledger: Ledger,
+        allocation: Allocation,
+        records: StatisticsRecords | None,
+        balance: FiscalBalance,
+    ) -> None:
+        self.scenario, self.ledger, self.allocation, self.records, self.balance = (
+            scenario,
+            ledger,
+            allocation,
+            records,
+            balance,
+        )
+
+    @cached_property
+    def entities(self) -> EntityAllocation:
+        return attribute(self.ledger, self.scenario, self.allocation)
+
+    @cached_property
+    def statistics(self) -> StatisticsAllocation | None:
+        return split_statistics(self.records, self.scenario, self.ledger) if self.records is not None else None
 
 
 def settle(
@@ -47,23 +66,17 @@ def settle(
     ledger: Ledger,
     records: StatisticsRecords | None = None,
     landed_investment: np.ndarray | None = None,
+    cube: Cube | None = None,
 ) -> Settlement:
     """`landed_investment` [agreement, horizon year] (fen) pays the attraction reward; without it the
-    `investment` statistics do (real records rarely say when a project landed)."""
-    allocation = allocate(build_cube(ledger, scenario), scenario)
-    statistics = split_statistics(records, scenario, ledger) if records is not None else None
+    `investment` statistics do (real records rarely say when a project landed). `cube` is the ledger already
+    summed, when a re-split has it."""
+    allocation = allocate(cube if cube is not None else build_cube(ledger, scenario), scenario)
     investment = _investment(records, scenario, allocation)
     if landed_investment is not None:
         investment = np.zeros((len(scenario.agreements), len(allocation.years)), np.int64)
         investment[:, -landed_investment.shape[1] :] = landed_investment
-    return Settlement(
-        scenario,
-        ledger,
-        allocation,
-        attribute(ledger, scenario, allocation),
-        statistics,
-        fiscal_balance(scenario, allocation, investment),
-    )
+    return Settlement(scenario, ledger, allocation, records, fiscal_balance(scenario, allocation, investment))
 
 
 def _investment(records: StatisticsRecords | None, scenario: Scenario, allocation: Allocation) -> np.ndarray | None:

@@ -177,6 +177,10 @@ MESSAGES.update(
             "协议 {agreement} 在 {year} 年没有 {tax} 的分配结果",
             "agreement {agreement} has no {tax} allocation in {year}",
         ),
+        "bad_link": (
+            "分享链接无法识别，已打开默认页面",
+            "the shared link could not be read; the default page is shown",
+        ),
         "ledger_total_range": ("台账金额合计超出可计算范围", "ledger amounts add up beyond the supported range"),
     }
 )
@@ -243,5 +247,59 @@ MESSAGES.update(
         "target_entities_multiple": ("市场主体数（倍）", "market entities (multiple)"),
         "target_fdi_share_of_region": ("实际使用外资占全区比重", "share of the region's FDI"),
         "target_trade_share_of_region": ("进出口占全区比重", "share of the region's trade"),
+    }
+)
+
+# The browser app.
+MESSAGES.update(
+    {
+        "app_title": ("自贸试验区协同发展区税收分享测算", "FTZ collaborative zones: tax-sharing simulator"),
+        "app_language": ("语言 / Language", "Language / 语言"),
+        "app_scenario": ("情景", "scenario"),
+        "app_upload_scenario": ("或上传情景文件（YAML）", "or upload a scenario (YAML)"),
+        "app_replications": ("模拟次数", "replications"),
+        "app_tab_tune": ("调整比例", "tune ratios"),
+        "app_tab_compare": ("方案比较", "compare designs"),
+        "app_tab_explain": ("解释数字", "explain a figure"),
+        "app_tab_settle": ("结算实际台账", "settle real records"),
+        "app_agreement": ("协议 {id}：{origin} → {host}", "agreement {id}: {origin} → {host}"),
+        "app_basis": ("比例依据", "ratio basis"),
+        "app_basis_calendar_year": ("按年度", "by calendar year"),
+        "app_basis_years_since_start": ("按投产年限", "by years since start"),
+        "app_phases": ("比例时段（来源方比例）", "ratio phases (origin's share)"),
+        "app_base": ("基数规则", "base rule"),
+        "app_negative": ("负增量处理", "negative increment"),
+        "app_cap": ("来源方累计封顶（元，0 为不封顶）", "origin's cumulative cap (yuan, 0 = none)"),
+        "app_floor": ("承接方年度保底（元，0 为无）", "host's yearly floor (yuan, 0 = none)"),
+        "app_sunset": ("分享截止年度（0 为不截止）", "sunset year (0 = none)"),
+        "app_resplit": (
+            "比例调整：已用缓存的模拟重新分配，用时 {ms} 毫秒",
+            "ratio change: re-split the cached simulation in {ms} ms",
+        ),
+        "app_simulated": (
+            "已重新模拟（行为或模型改变），用时 {s} 秒",
+            "re-simulated (behaviour or model changed) in {s} s",
+        ),
+        "app_total_origin": ("来源方合计", "origin in all"),
+        "app_total_host": ("承接方合计", "host in all"),
+        "app_total_central": ("中央级合计", "central in all"),
+        "app_share_link": ("分享链接（复制后可恢复本页）", "share link (opening it restores this page)"),
+        "app_download": ("下载", "download"),
+        "app_waterfall": ("税收去向（{unit}）", "where the tax goes ({unit})"),
+        "app_compare_pick": ("选择最多四个方案", "pick up to four designs"),
+        "app_compare_current": ("当前调整的方案", "the design being tuned"),
+        "app_compare_too_many": ("最多比较四个方案", "compare at most four designs"),
+        "app_explain_pick": ("选择要解释的数字", "pick the figure to explain"),
+        "app_explain_step": ("步骤", "step"),
+        "app_explain_amount": ("金额（元）", "amount (yuan)"),
+        "app_ledger_upload": ("上传台账（CSV 或 XLSX）", "upload a ledger (CSV or XLSX)"),
+        "app_settled": ("已结算 {rows} 行", "settled {rows} rows"),
+        "app_assessment": ("协同区年度考核", "zone assessment"),
+        "app_targets": ("目标进度", "target progress"),
+        "app_statistics": ("统计数据归属", "statistics credited"),
+        "app_net": ("净财政收益（万元）", "net fiscal benefit (10k yuan)"),
+        "app_report": ("下载比较报告（PDF）", "download the comparison report (PDF)"),
+        "app_error": ("输入有误：{reason}", "input error: {reason}"),
+        "app_progress": ("正在模拟……", "simulating…"),
     }
 )

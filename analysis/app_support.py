@@ -1,0 +1,148 @@
+"""What the browser app needs besides widgets: edits as validated overrides, share links, cached projections,
+tables in 万元 and download payloads. No Streamlit here, so all of it is testable on its own."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
+from analysis.workbook import write_tables
+from sim.errors import InputError
+from sim.scenario import Scenario, read_yaml, scenario_from_data
+from sim.variants import merge, resolve_variant
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+MAX_LEDGER_UPLOAD = 64 << 20  # the browser is for tuning; big ledgers go through `ftzshare settle`
+
+
+def bundled() -> dict[str, Path]:
+    """Simulatable bundled scenarios by id ("guangxi/nanning")."""
+    return {
+        str(p.relative_to(SCENARIOS).with_suffix("")): p
+        for p in sorted(SCENARIOS.glob("*/*.yaml"))
+        if p.parent.name != "example"
+    }
+
+
+def base_data(path: Path) -> dict:
+    data = read_yaml(path)
+    return resolve_variant(data, path, read_yaml) if isinstance(data, dict) and "extends" in data else data
+
+
+def edited(data: dict, overrides: dict, source: str) -> Scenario:
+    """The baseline with the user's overrides, validated whole (nothing is applied if any part is wrong)."""
+    import copy
+
+    return scenario_from_data(merge(copy.deepcopy(data), overrides, source, "overrides"), source)
+
+
+def encode_link(scenario_id: str, overrides: dict) -> str:
+    """Scenario and overrides packed into one URL-safe parameter."""
+    raw = json.dumps({"s": scenario_id, "o": overrides}, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return base64.urlsafe_b64encode(zlib.compress(raw.encode())).decode().rstrip("=")
+
+
+def decode_link(token: str) -> tuple[str, dict]:
+    try:
+        raw = zlib.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), bufsize=1 << 16)
+        data = json.loads(raw)
+        if not isinstance(data, dict) or not isinstance(data.get("s"), str) or not isinstance(data.get("o"), dict):
+            raise ValueError
+        return data["s"], data["o"]
+    except (ValueError, zlib.error, json.JSONDecodeError):
+        raise InputError("link", "state", "bad_link") from None
+
+
+def read_upload(name: str, content: bytes, limit: int) -> Path:
+    """An upload saved inside a fresh temporary folder under its own base name only (no path from the user)."""
+    if len(content) > limit:
+        raise InputError(Path(name).name, None, "file_too_large", size=len(content), limit=limit)
+    folder = Path(tempfile.mkdtemp(prefix="ftzshare-upload-"))
+    path = folder / ("upload" + Path(name).suffix.lower()[:6])
+    path.write_bytes(content)
+    return path
+
+
+@dataclass
+class Computed:
+    projection: Projection
+    how: str  # "resplit" or "simulated"
+    seconds: float
+
+
+class Projections:
+    """Simulations kept per (simulation key, seed, replications): a ratio edit re-splits, a model edit simulates."""
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, int, int], Projection] = {}
+
+    def get(self, scenario: Scenario, replications: int, progress=None) -> Computed:
+        seed = scenario.population.seed
+        key = (simulation_key(scenario), seed, replications)
+        start = time.perf_counter()
+        if key in self._store:
+            projection = resplit(scenario, self._store[key])
+            return Computed(projection, "resplit", time.perf_counter() - start)
+        projection = project(scenario, seed, replications, 1, progress)
+        self._store[key] = projection
+        return Computed(projection, "simulated", time.perf_counter() - start)
+
+
+def receipts_table(projection: Projection, lang: str = "zh") -> pd.DataFrame:
+    """Yearly receipts per party (mean over replications), in 万元."""
+    s = projection.scenario
+    r = projection.receipts.mean(axis=0)
+    years = s.horizon.start_year + np.arange(s.horizon.years)
+    names = {p.id: (p.name if lang == "zh" else p.name_en or p.name) for p in s.parties}
+    columns = {}
+    columns["年度" if lang == "zh" else "year"] = years
+    columns["中央级" if lang == "zh" else "central"] = r[:, :, CENTRAL].sum(axis=0) / 1e6
+    for i, a in enumerate(s.agreements):
+        columns[names[a.origin]] = columns.get(names[a.origin], 0) + r[i, :, ORIGIN] / 1e6
+        columns[names[a.host]] = columns.get(names[a.host], 0) + r[i, :, HOST] / 1e6
+    return pd.DataFrame(columns).round(2)
+
+
+def waterfall(projection: Projection) -> list[tuple[str, float]]:
+    """Total tax → central → upper levels → origin → host for the first replication, fen."""
+    a = projection.first.settlement.allocation
+    steps = [("total", float(a.total.sum())), ("central", float(a.central.sum()))]
+    for j, level in enumerate(a.upper_ids):
+        steps.append((level, float(a.upper[..., j].sum())))
+    return steps + [("origin", float(a.origin.sum())), ("host", float(a.host.sum()))]
+
+
+def figure_bytes(fig: Figure, fmt: str) -> bytes:
+    import matplotlib.pyplot as plt
+
+    from analysis.charts import _style
+
+    buffer = io.BytesIO()
+    with plt.rc_context(_style()):
+        meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
+        fig.savefig(buffer, format=fmt, dpi=150, metadata=meta)
+    return buffer.getvalue()
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM, so Excel on Chinese Windows shows the headers right."""
+    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def xlsx_bytes(title: str, table: pd.DataFrame) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "table.xlsx"
+        write_tables(path, [(title[:31], table, set())])
+        return path.read_bytes()
