@@ -103,11 +103,15 @@ tune, compare_tab, explain_tab, settle_tab = st.tabs(
 # ---------------------------------------------------------------- tune the agreements
 with tune:
     names = {p.id: (p.name if lang == "zh" else p.name_en or p.name) for p in baseline.parties}
+    start_from = baseline  # the link's edits, validated whole; a bad link falls back to the baseline
+    if overrides_from_link:
+        try:
+            start_from = support.edited(base, overrides_from_link, "link")
+        except InputError as error:
+            show_error(error)
     overrides: dict = {"agreements": {}}
-    for a in baseline.agreements:
-        linked = overrides_from_link.get("agreements", {}).get(a.id, {})
-        current = a.model_dump(mode="json", by_alias=True)
-        current.update(linked)
+    for a, linked in zip(baseline.agreements, start_from.agreements, strict=True):
+        current = linked.model_dump(mode="json", by_alias=True)
         with st.expander(t("app_agreement", id=a.id, origin=names[a.origin], host=names[a.host]), expanded=True):
             left, right = st.columns(2)
             bases = ["calendar_year", "years_since_start"]
@@ -165,6 +169,17 @@ with tune:
         if rule == "base_year":
             change["base"]["year"] = current["base"].get("year") or baseline.horizon.start_year
         overrides["agreements"][a.id] = change
+    with st.expander(t("app_behavior"), expanded=False):
+        behavior = start_from.behavior.model_dump() if start_from.behavior else {}
+        left, right = st.columns(2)
+        referral = left.number_input(
+            t("app_referral"), 0.0, 10.0, float(behavior.get("origin_referral_elasticity", 0)), step=0.1, key="referral"
+        )
+        service = right.number_input(
+            t("app_service"), 0.0, 10.0, float(behavior.get("host_service_elasticity", 0)), step=0.1, key="service"
+        )
+    if referral or service or baseline.behavior is not None:
+        overrides["behavior"] = {"origin_referral_elasticity": referral, "host_service_elasticity": service}
     try:
         scenario = support.edited(base, overrides, scenario_id)
     except InputError as error:

@@ -272,6 +272,9 @@ MESSAGES.update(
         "app_cap": ("来源方累计封顶（元，0 为不封顶）", "origin's cumulative cap (yuan, 0 = none)"),
         "app_floor": ("承接方年度保底（元，0 为无）", "host's yearly floor (yuan, 0 = none)"),
         "app_sunset": ("分享截止年度（0 为不截止）", "sunset year (0 = none)"),
+        "app_behavior": ("行为响应（改变后需重新模拟）", "behaviour (changing it simulates again)"),
+        "app_referral": ("来源方推介弹性", "origin referral elasticity"),
+        "app_service": ("承接方供地服务弹性", "host land and service elasticity"),
         "app_resplit": (
             "比例调整：已用缓存的模拟重新分配，用时 {ms} 毫秒",
             "ratio change: re-split the cached simulation in {ms} ms",

@@ -1,0 +1,64 @@
+"""The app's helpers: share links, uploads confined to a temporary folder, download payloads, cached projections."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from analysis import app_support as support
+from analysis.charts import receipts_chart
+from sim.errors import InputError
+from sim.scenario import load_scenario
+
+
+def test_share_links_round_trip_and_garbage_is_refused():
+    overrides = {"agreements": {"nanning": {"ratio": {"schedule": [{"from": 2025, "origin": 0.7}]}}}}
+    token = support.encode_link("guangxi/nanning", overrides)
+    assert token.isascii() and "=" not in token
+    assert support.decode_link(token) == ("guangxi/nanning", overrides)
+    for bad in ("", "not-a-token", support.encode_link("x", {})[:-3] + "zzz"):
+        with pytest.raises(InputError):
+            support.decode_link(bad)
+
+
+def test_uploads_stay_in_a_temporary_folder_and_are_size_limited():
+    path = support.read_upload("../../etc/passwd.yaml", b"name: x\n", 1000)
+    assert path.name == "upload.yaml" and "ftzshare-upload-" in str(path.parent)
+    with pytest.raises(InputError, match="too large"):
+        support.read_upload("big.yaml", b"x" * 1001, 1000)
+
+
+def test_edits_are_validated_whole():
+    path = support.bundled()["guangxi/nanning"]
+    data = support.base_data(path)
+    good = support.edited(data, {"agreements": {"nanning": {"sunset_year": 2030}}}, "app")
+    assert good.agreements[0].sunset_year == 2030
+    with pytest.raises(InputError) as error:
+        support.edited(data, {"agreements": {"nanning": {"ratio": {"schedule": [{"from": 2025, "origin": 1.5}]}}}}, "app")
+    assert error.value.where == "agreements[0].ratio.schedule[0].origin"
+
+
+def test_a_ratio_edit_resplits_and_a_behaviour_edit_simulates():
+    store = support.Projections()
+    path = support.bundled()["guangxi/chongzuo"]
+    data = support.base_data(path)
+    first = store.get(support.edited(data, {}, "app"), 1)
+    ratio = store.get(support.edited(data, {"agreements": {"chongzuo": {"ratio": {"schedule": [{"from": 2025, "origin": 0.9}]}}}}, "app"), 1)
+    keen = store.get(support.edited(data, {"behavior": {"origin_referral_elasticity": 1.0}}, "app"), 1)
+    assert (first.how, ratio.how, keen.how) == ("simulated", "resplit", "simulated")
+    assert ratio.projection.receipts[..., 1].sum() > first.projection.receipts[..., 1].sum()
+
+
+def test_download_payloads(tmp_path):
+    scenario = load_scenario(support.bundled()["guangxi/chongzuo"])
+    projection = support.Projections().get(scenario, 1).projection
+    table = support.receipts_table(projection)
+    assert support.csv_bytes(table).startswith(b"\xef\xbb\xbf\xe5\xb9\xb4\xe5\xba\xa6")  # BOM, then 年度
+    (tmp_path / "t.xlsx").write_bytes(support.xlsx_bytes("分成", table))
+    assert openpyxl.load_workbook(tmp_path / "t.xlsx").sheetnames == ["分成"]
+    fig = receipts_chart(scenario, projection.receipts)
+    assert support.figure_bytes(fig, "png").startswith(b"\x89PNG")
+    assert b"<svg" in support.figure_bytes(fig, "svg")[:400]
+    assert support.figure_bytes(fig, "pdf").startswith(b"%PDF")
+    steps = dict(support.waterfall(projection))
+    assert steps["total"] == steps["central"] + steps["province"] + steps["origin"] + steps["host"]
