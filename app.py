@@ -38,7 +38,8 @@ def t(key: str, **values: object) -> str:
 
 
 def show_error(error: InputError) -> None:
-    st.error(t("app_error", reason=f"{error.file}{':' + error.where if error.where else ''}: {error.reason(lang)}"))
+    reason = f"{error.file}{':' + error.where if error.where else ''}: {error.reason(lang)}"
+    st.error(t("app_error", reason=reason).replace("[", "\\[").replace("*", "\\*"))  # shown as text, not Markdown
 
 
 @st.cache_resource

@@ -51,7 +51,9 @@ def test_a_bad_value_shows_a_readable_message_not_a_trace(app):
 
 
 def test_a_shared_link_restores_the_ratio():
-    overrides = {"agreements": {"nanning": {"ratio": {"basis": "calendar_year", "schedule": [{"from": 2025, "origin": 0.7}]}}}}
+    overrides = {
+        "agreements": {"nanning": {"ratio": {"basis": "calendar_year", "schedule": [{"from": 2025, "origin": 0.7}]}}}
+    }
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["state"] = encode_link("guangxi/nanning", overrides)
     at.run()
@@ -84,7 +86,9 @@ def test_english_switch(app):
 def test_compare_and_explain(app):
     app.multiselect(key="compare").set_value(["当前调整的方案", "designs/d1_50_50"]).run()
     assert not app.exception and len(app.dataframe) >= 3
-    app.multiselect(key="compare").set_value(["当前调整的方案", *[f"designs/d{i}" for i in ("1_50_50", "2_6_4", "3_7_3", "4_phased")]]).run()
+    app.multiselect(key="compare").set_value(
+        ["当前调整的方案", *[f"designs/d{i}" for i in ("1_50_50", "2_6_4", "3_7_3", "4_phased")]]
+    ).run()
     assert "最多比较四个方案" in app.warning[0].value
     cells = app.selectbox(key="explain").options
     assert cells and not app.exception

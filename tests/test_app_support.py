@@ -34,7 +34,9 @@ def test_edits_are_validated_whole():
     good = support.edited(data, {"agreements": {"nanning": {"sunset_year": 2030}}}, "app")
     assert good.agreements[0].sunset_year == 2030
     with pytest.raises(InputError) as error:
-        support.edited(data, {"agreements": {"nanning": {"ratio": {"schedule": [{"from": 2025, "origin": 1.5}]}}}}, "app")
+        support.edited(
+            data, {"agreements": {"nanning": {"ratio": {"schedule": [{"from": 2025, "origin": 1.5}]}}}}, "app"
+        )
     assert error.value.where == "agreements[0].ratio.schedule[0].origin"
 
 
@@ -43,7 +45,12 @@ def test_a_ratio_edit_resplits_and_a_behaviour_edit_simulates():
     path = support.bundled()["guangxi/chongzuo"]
     data = support.base_data(path)
     first = store.get(support.edited(data, {}, "app"), 1)
-    ratio = store.get(support.edited(data, {"agreements": {"chongzuo": {"ratio": {"schedule": [{"from": 2025, "origin": 0.9}]}}}}, "app"), 1)
+    ratio = store.get(
+        support.edited(
+            data, {"agreements": {"chongzuo": {"ratio": {"schedule": [{"from": 2025, "origin": 0.9}]}}}}, "app"
+        ),
+        1,
+    )
     keen = store.get(support.edited(data, {"behavior": {"origin_referral_elasticity": 1.0}}, "app"), 1)
     assert (first.how, ratio.how, keen.how) == ("simulated", "resplit", "simulated")
     assert ratio.projection.receipts[..., 1].sum() > first.projection.receipts[..., 1].sum()
