@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import app_support as support
-from analysis.charts import comparison_charts, receipts_chart
+from analysis.charts import comparison_charts, receipts_chart, waterfall_chart
 from sim.errors import InputError
 from sim.messages import render
 from sim.scenario import MAX_SCENARIO_BYTES, load_scenario
@@ -45,6 +45,10 @@ def show_error(error: InputError) -> None:
 @st.cache_resource
 def projections() -> support.Projections:
     return support.Projections()
+
+
+def choice(where, label: str, options: list[str], current: str, key: str, shown=str) -> str:
+    return where.selectbox(t(label), options, index=options.index(current), format_func=shown, key=key)
 
 
 def downloads(name: str, table: pd.DataFrame | None = None, fig=None) -> None:
@@ -115,13 +119,13 @@ with tune:
         current = linked.model_dump(mode="json", by_alias=True)
         with st.expander(t("app_agreement", id=a.id, origin=names[a.origin], host=names[a.host]), expanded=True):
             left, right = st.columns(2)
-            bases = ["calendar_year", "years_since_start"]
-            basis = left.selectbox(
-                t("app_basis"),
-                bases,
-                index=bases.index(current["ratio"]["basis"]),
-                format_func=lambda b: t(f"app_basis_{b}"),
-                key=f"{a.id}-basis",
+            basis = choice(
+                left,
+                "app_basis",
+                ["calendar_year", "years_since_start"],
+                current["ratio"]["basis"],
+                f"{a.id}-basis",
+                lambda b: t(f"app_basis_{b}"),
             )
             phases = pd.DataFrame(current["ratio"]["schedule"], columns=["from", "to", "origin"])
             edited_phases = left.data_editor(
@@ -130,11 +134,13 @@ with tune:
                 key=f"{a.id}-phases",
                 column_config={"origin": st.column_config.NumberColumn(step=0.01)},
             )
-            rules = ["zero", "base_year"]
-            rule = right.selectbox(t("app_base"), rules, index=rules.index(current["base"]["rule"]), key=f"{a.id}-base")
-            policies = ["floor_zero", "carry_forward", "share"]
-            policy = right.selectbox(
-                t("app_negative"), policies, index=policies.index(current["negative_increment"]), key=f"{a.id}-negative"
+            rule = choice(right, "app_base", ["zero", "base_year"], current["base"]["rule"], f"{a.id}-base")
+            policy = choice(
+                right,
+                "app_negative",
+                ["floor_zero", "carry_forward", "share"],
+                current["negative_increment"],
+                f"{a.id}-negative",
             )
             cap = right.number_input(
                 t("app_cap"),
@@ -215,11 +221,11 @@ with tune:
     table = support.receipts_table(computed.projection, lang)
     downloads("receipts", table, fig)
     st.dataframe(table, hide_index=True)
-    st.markdown(f"**{t('app_waterfall', unit='亿元')}**")
-    flow = pd.DataFrame(support.waterfall(computed.projection), columns=["part", "amount"])
-    flow["amount"] = (flow["amount"] / 1e10).round(4)
-    st.bar_chart(flow, x="part", y="amount")
-    downloads("waterfall", flow)
+    parts = support.waterfall(computed.projection, lang)
+    flow_fig = waterfall_chart(parts, lang)
+    st.pyplot(flow_fig)
+    flow = pd.DataFrame([(label, fen / 100) for _, label, fen in parts], columns=[t("app_part"), t("app_amount_yuan")])
+    downloads("waterfall", flow, flow_fig)
     link = support.encode_link(scenario_id, overrides) if scenario_id != "upload" else None
     if link:
         st.query_params["state"] = link
@@ -263,6 +269,14 @@ with compare_tab:
             st.pyplot(chart)
             downloads(name, yearly if name == "comparison_yearly" else summary, chart)
         st.dataframe(summary, hide_index=True)
+        downloads("comparison_summary", summary)
+        st.download_button(
+            t("app_report"),
+            lambda: support.report_bytes(comparison, lang),
+            "report.pdf",
+            key="report",
+            on_click="ignore",
+        )
         for title, table in (
             (t("app_statistics"), statistics_table(comparison)),
             (t("app_assessment"), assessment_table(comparison)),

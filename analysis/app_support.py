@@ -115,13 +115,27 @@ def receipts_table(projection: Projection, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(columns).round(2)
 
 
-def waterfall(projection: Projection) -> list[tuple[str, float]]:
-    """Total tax → central → upper levels → origin → host for the first replication, fen."""
+def waterfall(projection: Projection, lang: str = "zh") -> list[tuple[str, str, int]]:
+    """Total tax → central → each upper level → origin → host for the first replication: (id, label, fen)."""
+    from sim.messages import render
+
     a = projection.first.settlement.allocation
-    steps = [("total", float(a.total.sum())), ("central", float(a.central.sum()))]
-    for j, level in enumerate(a.upper_ids):
-        steps.append((level, float(a.upper[..., j].sum())))
-    return steps + [("origin", float(a.origin.sum())), ("host", float(a.host.sum()))]
+    levels = {u.id: u.name if lang == "zh" else u.name_en or u.id for u in projection.scenario.tax_rules.upper_levels}
+    steps = [
+        ("total", render("part_total", lang), int(a.total.sum())),
+        ("central", render("part_central", lang), int(a.central.sum())),
+    ]
+    steps += [(level, levels[level], int(a.upper[..., j].sum())) for j, level in enumerate(a.upper_ids)]
+    return steps + [(role, render(f"part_{role}", lang), int(getattr(a, role).sum())) for role in ("origin", "host")]
+
+
+def report_bytes(comparison, lang: str = "zh") -> bytes:
+    """The comparison's PDF report, made in a temporary folder."""
+    from analysis.compare_outputs import write_comparison
+
+    with tempfile.TemporaryDirectory() as folder:
+        written = write_comparison(comparison, Path(folder) / "out", lang)
+        return written["report.pdf"].read_bytes()
 
 
 def figure_bytes(fig: Figure, fmt: str) -> bytes:

@@ -148,3 +148,30 @@ def comparison_charts(yearly, summary, names: dict[str, str], rate: float, lang:
             ax.legend(fontsize=8)
             figures[key] = fig
     return figures
+
+
+def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figure:
+    """Total tax falling step by step to central, each upper level, origin and host. `parts` is
+    [(id, label, fen)] starting with the total; the steps end at zero, as the parts add up to the total."""
+    lang = language(lang)
+    unit = unit_for(np.array([fen for _, _, fen in parts]))
+    scale = FEN_PER[unit]
+    with plt.rc_context(_style()):
+        fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
+        total = parts[0][2] / scale
+        ax.bar(0, total, color="#555555")
+        level = total
+        for x, (_, _, fen) in enumerate(parts[1:], start=1):
+            value = fen / scale
+            ax.bar(
+                x,
+                -value,
+                bottom=level,
+                color="#c0392b" if x == len(parts) - 2 else "#2471a3" if x == len(parts) - 1 else "#999999",
+            )
+            level -= value
+        ax.set_xticks(range(len(parts)), [label for _, label, _ in parts], fontsize=8)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.set_title(render("chart_waterfall", lang, unit=render(f"unit_{unit}", lang)))
+        ax.grid(alpha=0.3, axis="y")
+    return fig

@@ -288,7 +288,6 @@ MESSAGES.update(
         "app_total_central": ("中央级合计", "central in all"),
         "app_share_link": ("分享链接（复制后可恢复本页）", "share link (opening it restores this page)"),
         "app_download": ("下载", "download"),
-        "app_waterfall": ("税收去向（{unit}）", "where the tax goes ({unit})"),
         "app_compare_pick": ("选择最多四个方案", "pick up to four designs"),
         "app_compare_current": ("当前调整的方案", "the design being tuned"),
         "app_compare_too_many": ("最多比较四个方案", "compare at most four designs"),
@@ -301,8 +300,24 @@ MESSAGES.update(
         "app_targets": ("目标进度", "target progress"),
         "app_statistics": ("统计数据归属", "statistics credited"),
         "app_net": ("净财政收益（万元）", "net fiscal benefit (10k yuan)"),
+        "app_part": ("去向", "part"),
+        "app_amount_yuan": ("金额（元）", "amount (yuan)"),
         "app_report": ("下载比较报告（PDF）", "download the comparison report (PDF)"),
         "app_error": ("输入有误：{reason}", "input error: {reason}"),
         "app_progress": ("正在模拟……", "simulating…"),
+    }
+)
+
+MESSAGES.update(
+    {
+        "chart_waterfall": (
+            "税收去向：从税收合计到各方（{unit}）",
+            "where the tax goes, from the total to each party ({unit})",
+        ),
+        "chart_compare_cumulative": ("各方案{role}累计分成（{unit}）", "{role} cumulative receipts by design ({unit})"),
+        "part_total": ("税收合计", "total tax"),
+        "part_central": ("中央级", "central"),
+        "part_origin": ("来源方", "origin"),
+        "part_host": ("承接方", "host"),
     }
 )

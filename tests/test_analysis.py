@@ -224,35 +224,52 @@ def test_the_pdf_holds_searchable_chinese(compared):
     assert "CJK" in fonts and all(" yes " in line for line in fonts.splitlines()[2:])  # embedded
 
 
+def _libreoffice_reads(workbook: Path, folder: Path) -> str:
+    """LibreOffice converts the workbook's first sheet to CSV; its text, for the caller to check."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        assert not os.environ.get("CI"), "CI installs LibreOffice"
+        pytest.skip("LibreOffice not installed")
+    command = [
+        soffice,
+        "--headless",
+        f"-env:UserInstallation=file://{folder}/lo",
+        "--convert-to",
+        "csv:Text - txt - csv (StarCalc):44,34,76",  # comma, double quote, UTF-8
+        "--outdir",
+        str(folder),
+        str(workbook),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return (folder / workbook.with_suffix(".csv").name).read_text(encoding="utf-8", errors="replace")
+
+
 def test_the_workbook_opens_in_openpyxl_and_libreoffice(compared, tmp_path):
     book = openpyxl.load_workbook(compared / "comparison.xlsx")
     assert book.sheetnames[:2] == ["汇总", "逐年"] and "假设" in book.sheetnames
     headers = [c.value for c in book["汇总"][1]]
     assert headers[0] == "方案" and "现值（万元）" in headers
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        assert not os.environ.get("CI"), "CI installs LibreOffice"
-        pytest.skip("LibreOffice not installed")
-    done = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "csv",
-            "--outdir",
-            str(tmp_path),
-            str(compared / "comparison.xlsx"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stderr
+    assert "方案" in _libreoffice_reads(compared / "comparison.xlsx", tmp_path)
+
+
+def test_the_settlement_workbook_opens_in_libreoffice(tmp_path):
+    out = tmp_path / "settled"
     assert (
-        "方案" in (tmp_path / "comparison.csv").read_text(encoding="utf-8", errors="replace")
-        or (tmp_path / "comparison.csv").stat().st_size > 100
+        main(
+            [
+                "settle",
+                str(EXAMPLE / "guangxi_example.yaml"),
+                "--ledger",
+                str(EXAMPLE / "ledger.csv"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
     )
+    text = _libreoffice_reads(out / "allocation.xlsx", tmp_path)
+    assert "协议" in text and "南宁片区" in text  # the first sheet, 分配结果（万元）
 
 
 def test_compare_unrelated_scenarios_and_same_bytes_twice(tmp_path):

@@ -67,5 +67,17 @@ def test_download_payloads(tmp_path):
     assert support.figure_bytes(fig, "png").startswith(b"\x89PNG")
     assert b"<svg" in support.figure_bytes(fig, "svg")[:400]
     assert support.figure_bytes(fig, "pdf").startswith(b"%PDF")
-    steps = dict(support.waterfall(projection))
+    steps = {ident: fen for ident, _, fen in support.waterfall(projection)}
     assert steps["total"] == steps["central"] + steps["province"] + steps["origin"] + steps["host"]
+    assert [label for _, label, _ in support.waterfall(projection)][:2] == ["税收合计", "中央级"]
+
+
+def test_the_report_payload_is_a_pdf():
+    from pathlib import Path
+
+    from analysis.comparison import Case, Comparison
+
+    scenario = load_scenario(support.bundled()["guangxi/chongzuo"])
+    projection = support.Projections().get(scenario, 1).projection
+    pdf = support.report_bytes(Comparison([Case("chongzuo", Path("chongzuo"), projection)], 0, 0.03))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

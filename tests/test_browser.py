@@ -200,6 +200,28 @@ def test_a_bad_upload_shows_its_message(server, browser, tmp_path):
     assert page.locator('[data-testid="stException"]').count() == 0  # a message, not a trace
 
 
+def test_settling_an_uploaded_ledger_and_a_bad_one(server, browser, tmp_path):
+    page, _ = _open(browser, server)
+    page.get_by_role("tab", name="结算实际台账").click()
+    good = tmp_path / "台账.csv"
+    good.write_text(
+        "企业编号,来源片区,协同区,年度,税种,税额\nE1,nanning_ftz,nanning_cdz,2025,增值税,10000.00\n"
+        "E1,nanning_ftz,nanning_cdz,2026,企业所得税,5000.00\n",
+        encoding="gbk",
+    )
+    upload = page.locator('[data-testid="stTabPanel"] input[type="file"]').last
+    upload.set_input_files(str(good))
+    page.get_by_text("已结算 2 行").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "06-settled.png"), full_page=True)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "企业编号,来源片区,协同区,年度,税种,税额\nE1,nanning_ftz,nanning_cdz,2025,vat,1.005\n", encoding="utf-8"
+    )
+    upload.set_input_files(str(bad))
+    page.get_by_text("超过两位小数").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
 def test_record_timings():
     (ARTIFACTS / "browser_timings.json").write_text(json.dumps(TIMINGS, indent=2) + "\n")
     print("browser timings:", TIMINGS)
