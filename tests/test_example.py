@@ -26,10 +26,8 @@ def _worked_table(heading: str) -> list[list[str]]:
     return rows[2:]
 
 
-@pytest.fixture(scope="module")
-def settled(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("example") / "out"
-    code = main(
+def settle_example(out: Path) -> int:
+    return main(
         [
             "settle",
             str(EXAMPLE / "guangxi_example.yaml"),
@@ -41,7 +39,12 @@ def settled(tmp_path_factory) -> Path:
             str(out),
         ]
     )
-    assert code == 0
+
+
+@pytest.fixture(scope="module")
+def settled(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("example") / "out"
+    assert settle_example(out) == 0
     return out
 
 
@@ -69,18 +72,7 @@ def test_summary_records_totals_and_provenance(settled):
 
 def test_outputs_are_byte_identical_across_runs(settled, tmp_path):
     again = tmp_path / "again"
-    main(
-        [
-            "settle",
-            str(EXAMPLE / "guangxi_example.yaml"),
-            "--ledger",
-            str(EXAMPLE / "ledger.csv"),
-            "--statistics",
-            str(EXAMPLE / "statistics.csv"),
-            "--out",
-            str(again),
-        ]
-    )
+    assert settle_example(again) == 0
     for path in sorted(settled.iterdir()):
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
