@@ -97,3 +97,50 @@ def test_compare_and_explain(app):
 def test_switching_scenario(app):
     app.selectbox(key="scenario").set_value("guangxi/chongzuo").run()
     assert not app.exception and "已重新模拟" in app.info[0].value
+
+
+SCENARIO_YAML = (Path(__file__).resolve().parents[1] / "scenarios/guangxi/chongzuo.yaml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"name: [unclosed\n", "YAML 语法错误"),
+        (SCENARIO_YAML.replace(b"negative_increment:", b"negative_incremnt:"), "是否应为 'negative_increment'"),
+        (b"# padding\n" * 120_000, "文件过大"),
+        (b"\xff\xfe\x00bad", "无法识别文件编码"),
+    ],
+    ids=["syntax", "unknown-key", "oversized", "encoding"],
+)
+def test_bad_scenario_uploads_show_a_message(app, content, words):
+    app.file_uploader(key="scenario_upload").set_value(("mine.yaml", content, "application/x-yaml")).run()
+    assert not app.exception
+    assert words in app.error[0].value
+
+
+def test_a_good_scenario_upload_is_simulated(app):
+    app.file_uploader(key="scenario_upload").set_value(("mine.yaml", SCENARIO_YAML, "application/x-yaml")).run()
+    # simulated, or re-split when the same simulation is already cached (the cache is shared by sessions)
+    assert not app.exception and "用时" in app.info[0].value
+    assert app.session_state["computed"].projection.scenario.agreements[0].id == "chongzuo"
+
+
+LEDGER = "企业编号,来源片区,协同区,年度,税种,税额\nE1,nanning_ftz,nanning_cdz,2025,增值税,10000.00\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("台账.csv", LEDGER.encode("gbk"), "已结算 1 行"),
+        ("bad.csv", LEDGER.replace("10000.00", "1.005").encode(), "超过两位小数"),
+        ("bad.csv", LEDGER.replace("nanning_cdz", "beihai_cdz").encode(), "beihai_cdz"),
+        ("bad.xlsx", b"not a workbook", "XLSX"),
+        ("empty.csv", b"", "文件为空"),
+    ],
+    ids=["gbk-good", "three-decimals", "unknown-zone", "corrupt-xlsx", "empty"],
+)
+def test_ledger_uploads(app, name, content, words):
+    app.file_uploader(key="ledger_upload").set_value((name, content, "text/csv")).run()
+    assert not app.exception
+    shown = [e.value for e in app.error] + [s.value for s in app.success]
+    assert any(words in text for text in shown), shown
