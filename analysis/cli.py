@@ -48,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--lang", choices=("zh", "en"), default="zh")
     explain = commands.add_parser("explain", help="show how one allocation figure was reached, step by step")
     explain.add_argument("scenario", type=Path)
-    explain.add_argument("--ledger", type=Path, required=True, help="tax records (a run's ledger.csv works too)")
+    source = explain.add_mutually_exclusive_group(required=True)
+    source.add_argument("--ledger", type=Path, help="tax records")
+    source.add_argument("--run", type=Path, help="a `run` output folder: its ledger, with its revoked zones")
     explain.add_argument("--sheet")
     explain.add_argument("--agreement", required=True)
     explain.add_argument("--year", type=int, required=True)
@@ -169,7 +171,11 @@ def _explain(args: argparse.Namespace) -> int:
     from sim.sharing import allocate
 
     scenario = load_scenario(args.scenario)
-    ledger = read_ledger(args.ledger, scenario, args.sheet)
+    ledger_path = args.ledger
+    if args.run is not None:
+        scenario = _with_run_revocations(scenario, args.run)
+        ledger_path = args.run / "ledger.csv"
+    ledger = read_ledger(ledger_path, scenario, args.sheet)
     steps = explain(
         allocate(build_cube(ledger, scenario), scenario), scenario, args.agreement, args.year, args.tax, "command line"
     )
@@ -182,6 +188,26 @@ def _explain(args: argparse.Namespace) -> int:
         )
         print(f"  {label(step, args.lang):<{width}}{value:>20}{note}")
     return 0
+
+
+def _with_run_revocations(scenario, run: Path):
+    """The scenario as the run settled it: agreements of zones revoked during the run end that year."""
+    import json
+
+    from analysis.projection import with_revocations
+
+    summary_path = run / "summary.json"
+    if not summary_path.is_file():
+        raise InputError(str(summary_path), None, "file_missing")
+    try:
+        revoked = json.loads(summary_path.read_text(encoding="utf-8")).get("revoked", {})
+    except json.JSONDecodeError as exc:
+        raise InputError(str(summary_path), None, "invalid_value", detail=str(exc)) from None
+    ids = [a.id for a in scenario.agreements]
+    unknown = [a for a in revoked if a not in ids]
+    if unknown:
+        raise InputError(str(summary_path), "revoked", "variant_unknown_id", value=unknown[0], hint="", hint_en="")
+    return with_revocations(scenario, {ids.index(a): int(year) for a, year in revoked.items()})
 
 
 _COMMANDS = {"validate": _validate, "settle": _settle, "run": _run, "compare": _compare, "explain": _explain}

@@ -289,3 +289,26 @@ def test_compare_refuses_a_bad_baseline_and_bad_files(tmp_path, capsys):
     assert "--baseline" in capsys.readouterr().err
     assert main(["compare", *paths, str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "o")]) == 2
     assert "file not found" in capsys.readouterr().err and not (tmp_path / "o").exists()
+
+
+def test_explain_a_run_uses_its_revocations(tmp_path, capsys):
+    # A zone revoked in 2025 (a region growth no zone can beat): the run's 2026 origin parts are zero, and
+    # `explain --run` shows the same, where explaining its ledger against the scenario alone would not.
+    import yaml
+    from sim_builders import WORLD
+
+    data = {**WORLD, "assessment": {"indicators": {"trade": {"weight": 1.0, "region_growth": 10.0}}}}
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["run", str(scenario), "--out", str(tmp_path / "run"), "--seed", "2"]) == 0
+    capsys.readouterr()
+    args = ["explain", str(scenario), "--agreement", "a", "--year", "2026", "--tax", "vat", "--lang", "en"]
+    assert main([*args, "--run", str(tmp_path / "run")]) == 0
+    with_run = capsys.readouterr().out
+    assert main([*args, "--ledger", str(tmp_path / "run" / "ledger.csv")]) == 0
+    without = capsys.readouterr().out
+    origin = [line for line in with_run.splitlines() if "origin in the end" in line][0]
+    assert origin.split()[-1] == "0.00"
+    assert [line for line in without.splitlines() if "origin in the end" in line][0].split()[-1] != "0.00"
+    sunset = [line for line in with_run.splitlines() if "after sunset" in line][0]
+    assert sunset.split()[-1] != "0.00"
