@@ -17,9 +17,25 @@ import streamlit as st
 
 from analysis import app_support as support
 from analysis.charts import comparison_charts, receipts_chart, waterfall_chart
+from analysis.comparison import (
+    Case,
+    Comparison,
+    assessment_table,
+    statistics_table,
+    summary_table,
+    targets_table,
+    yearly_table,
+)
+from analysis.explain import explain, label
+from analysis.projection import CENTRAL, HOST, ORIGIN
+from analysis.settlement import settle
+from analysis.tables import allocation_table
 from sim.errors import InputError
+from sim.ledger import read_ledger
 from sim.messages import render
-from sim.scenario import MAX_SCENARIO_BYTES, load_scenario
+from sim.model import check_simulatable
+from sim.scenario import MAX_SCENARIO_BYTES, load_scenario, scenario_data, scenario_from_data
+from sim.taxes import TAX_IDS
 
 st.set_page_config(page_title="ftzshare", layout="wide")
 params = st.query_params
@@ -88,13 +104,10 @@ try:
     if upload is not None:
         path = support.read_upload(upload.name, upload.getvalue(), MAX_SCENARIO_BYTES)
         scenario_id = "upload"
-        base = support.base_data(path)
-        baseline = load_scenario(path)
+        base = scenario_data(path)
     else:
-        base = support.base_data(catalogue[scenario_id])
-        baseline = load_scenario(catalogue[scenario_id])
-    from sim.model import check_simulatable
-
+        base = scenario_data(catalogue[scenario_id])
+    baseline = scenario_from_data(base, scenario_id)
     check_simulatable(baseline, scenario_id)
 except InputError as error:
     show_error(error)
@@ -211,8 +224,6 @@ with tune:
     st.session_state["computed"] = computed
     receipts = computed.projection.receipts
     m1, m2, m3 = st.columns(3)
-    from analysis.projection import CENTRAL, HOST, ORIGIN
-
     m1.metric(t("app_total_origin"), f"{receipts[..., ORIGIN].sum(axis=(1, 2)).mean() / 1e10:,.2f} 亿元")
     m2.metric(t("app_total_host"), f"{receipts[..., HOST].sum(axis=(1, 2)).mean() / 1e10:,.2f} 亿元")
     m3.metric(t("app_total_central"), f"{receipts[..., CENTRAL].sum(axis=(1, 2)).mean() / 1e10:,.2f} 亿元")
@@ -245,16 +256,6 @@ with compare_tab:
     if len(picked) > 4:
         st.warning(t("app_compare_too_many"))
     elif picked:
-        from analysis.comparison import (
-            Case,
-            Comparison,
-            assessment_table,
-            statistics_table,
-            summary_table,
-            targets_table,
-            yearly_table,
-        )
-
         cases = []
         for choice in picked:
             s = scenario if choice == t("app_compare_current") else load_scenario(catalogue[choice])
@@ -289,9 +290,6 @@ with compare_tab:
 
 # ---------------------------------------------------------------- explain a figure
 with explain_tab:
-    from analysis.explain import explain, label
-    from sim.taxes import TAX_IDS
-
     allocation = st.session_state["computed"].projection.first.settlement.allocation
     cells = [
         (scenario.agreements[a].id, int(allocation.years[y]), TAX_IDS[k])
@@ -318,10 +316,6 @@ with explain_tab:
 with settle_tab:
     ledger_file = st.file_uploader(t("app_ledger_upload"), type=["csv", "xlsx"], key="ledger_upload")
     if ledger_file is not None:
-        from analysis.settlement import settle
-        from analysis.tables import allocation_table
-        from sim.ledger import read_ledger
-
         try:
             ledger_path = support.read_upload(ledger_file.name, ledger_file.getvalue(), support.MAX_LEDGER_UPLOAD)
             ledger = read_ledger(ledger_path, scenario)

@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
 from analysis.workbook import write_tables
 from sim.errors import InputError
-from sim.scenario import Scenario, read_yaml, scenario_from_data
-from sim.variants import merge, resolve_variant
+from sim.scenario import Scenario, scenario_from_data
+from sim.variants import merge
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -34,11 +34,6 @@ def bundled() -> dict[str, Path]:
         for p in sorted(SCENARIOS.glob("*/*.yaml"))
         if p.parent.name != "example"
     }
-
-
-def base_data(path: Path) -> dict:
-    data = read_yaml(path)
-    return resolve_variant(data, path, read_yaml) if isinstance(data, dict) and "extends" in data else data
 
 
 def edited(data: dict, overrides: dict, source: str) -> Scenario:
@@ -141,10 +136,10 @@ def report_bytes(comparison, lang: str = "zh") -> bytes:
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     import matplotlib.pyplot as plt
 
-    from analysis.charts import _style
+    from analysis.charts import style
 
     buffer = io.BytesIO()
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt]
         fig.savefig(buffer, format=fmt, dpi=150, metadata=meta)
     return buffer.getvalue()

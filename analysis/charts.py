@@ -40,7 +40,8 @@ def language(requested: str = "zh") -> str:
     return requested
 
 
-def _style() -> dict:
+def style() -> dict:
+    """matplotlib settings every chart and export of the product uses: the CJK font, stable SVG ids."""
     family = cjk_family()
     return {
         "font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"],
@@ -65,7 +66,7 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh") -
     unit = unit_for(receipts[..., 1:3])
     scale = FEN_PER[unit]
     n = len(scenario.agreements)
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         fig, axes = plt.subplots(n, 1, figsize=(8, 3.2 * n), squeeze=False, layout="constrained")
         for i, (a, ax) in enumerate(zip(scenario.agreements, axes[:, 0], strict=True)):
             for column, key, party, colour in (
@@ -96,7 +97,7 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh") -
 def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg"), close: bool = True) -> list[Path]:
     """Write the figure in each format, with no timestamps so that outputs are byte-identical."""
     paths = []
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")
             metadata = (
@@ -116,7 +117,7 @@ def comparison_charts(yearly, summary, names: dict[str, str], rate: float, lang:
     scale = FEN_PER[unit]
     unit_text = render(f"unit_{unit}", lang)
     figures = {}
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         fig, axes = plt.subplots(2, 1, figsize=(9, 8), layout="constrained")
         for ax, role in zip(axes, ("origin", "host"), strict=True):
             rows = (
@@ -156,7 +157,7 @@ def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figu
     lang = language(lang)
     unit = unit_for(np.array([fen for _, _, fen in parts]))
     scale = FEN_PER[unit]
-    with plt.rc_context(_style()):
+    with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(8, 4), layout="constrained")
         total = parts[0][2] / scale
         ax.bar(0, total, color="#555555")

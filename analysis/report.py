@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from analysis.charts import FEN_PER, _style, language, unit_for
+from analysis.charts import FEN_PER, language, style, unit_for
 from sim.messages import render
 
 A4 = (8.27, 11.69)
@@ -31,7 +31,7 @@ def write_report(
 ) -> None:
     lang = language(lang)
     with (
-        plt.rc_context(_style()),
+        plt.rc_context(style()),
         PdfPages(path, metadata={"Creator": "ftzshare", "Producer": None, "CreationDate": None}) as pdf,
     ):
         pdf.savefig(_cover(title_names, assumptions, replications, lang))

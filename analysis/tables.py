@@ -14,6 +14,7 @@ from sim.fiscal import FiscalBalance
 from sim.ledger import COUNT_INDICATORS, Ledger, StatisticsRecords
 from sim.model import NEVER, Simulation
 from sim.money import format_yuan
+from sim.population import entity_ids
 from sim.scenario import INDICATORS, Scenario
 from sim.sharing import DETAIL_FIELDS, Allocation
 from sim.statistics import RULES, StatisticsAllocation
@@ -195,7 +196,7 @@ def events_table(simulation: Simulation) -> pd.DataFrame:
         {
             "month": _month_text(s.horizon.start_year, month),
             "event": kind,
-            "entity_id": np.where(entity >= 0, np.char.add("E", np.char.zfill(entity.astype(str), 7)), ""),
+            "entity_id": np.where(entity >= 0, entity_ids(np.maximum(entity, 0)), ""),
             "agreement": agreement_ids[agreement],
             "land_ha": np.where(landing | (value == 0), "", np.char.mod("%.2f", value)),
             "investment_yuan": np.where(landing, format_yuan(np.rint(value * 100).astype(np.int64)), ""),
@@ -211,7 +212,7 @@ def projects_table(simulation: Simulation) -> pd.DataFrame:
     agreement_ids = np.array([a.id for a in s.agreements], dtype=object)
     return pd.DataFrame(
         {
-            "entity_id": np.char.add("E", np.char.zfill(p["entity"].astype(np.int64).astype(str), 7)),
+            "entity_id": entity_ids(p["entity"]),
             "agreement": agreement_ids[p["agreement"].astype(np.int64)],
             "industry": np.array([i.id for i in s.population.industries], dtype=object)[
                 simulation.entities.industry[p["entity"].astype(np.int64)]

@@ -39,6 +39,12 @@ def by_shares(whole: np.ndarray, shares_ppm: np.ndarray) -> np.ndarray:
     return parts + (rank < leftover[..., None])
 
 
+def pair(share_ppm: np.ndarray | int) -> np.ndarray:
+    """Shares of a first party and the rest, [share, PPM − share], along a new last axis."""
+    share_ppm = np.asarray(share_ppm, np.int64)
+    return np.stack([share_ppm, PPM - share_ppm], axis=-1)
+
+
 def by_weights(whole: np.ndarray, group: np.ndarray, weight: np.ndarray) -> np.ndarray:
     """Split `whole[g]` over the items i with `group[i] == g` in proportion to `weight[i]`.
 

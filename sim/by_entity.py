@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.apportion import PPM, by_shares, by_weights
+from sim.apportion import by_shares, by_weights, pair
 from sim.ledger import Ledger
 from sim.scenario import Scenario, ppm
 from sim.sharing import Allocation
-from sim.taxes import TAX_IDS
 
 NO_ENTITY = "(none)"  # the entity id of a cell's amounts when the ledger has no rows in that cell
 
@@ -55,14 +54,12 @@ def attribute(ledger: Ledger, scenario: Scenario, allocation: Allocation) -> Ent
     a, y, k = np.unravel_index(entity_cell, allocation.total.shape)
 
     # the entity's own contribution under the same rules, as weights
-    central_ppm = np.array([scenario.tax_rules.central_ppm(t) for t in TAX_IDS], np.int64)[k]
-    central = given + by_shares(uncentred, np.stack([central_ppm, PPM - central_ppm], -1))[:, 0]
-    levels = scenario.tax_rules.upper_levels
-    upper_ppm = np.array([[ppm(u.share.get(TAX_IDS[t], 0)) for u in levels] for t in range(len(TAX_IDS))], np.int64)
-    upper_ppm = upper_ppm.reshape(len(TAX_IDS), len(levels))[k]
-    parts = by_shares(amount - central, np.concatenate([upper_ppm, PPM - upper_ppm.sum(1, keepdims=True)], 1))
+    rules = scenario.tax_rules
+    levels = rules.upper_levels
+    central = given + by_shares(uncentred, pair(rules.central_ppm_by_tax()[k]))[:, 0]
+    parts = by_shares(amount - central, rules.local_split_ppm_by_tax()[k])
     ratio = _entity_ratio(scenario, a, allocation.first_year + y, start)
-    origin_weight = by_shares(parts[:, -1], np.stack([ratio, PPM - ratio], -1))[:, 0]
+    origin_weight = by_shares(parts[:, -1], pair(ratio))[:, 0]
 
     def spread(cell_values: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return by_weights(cell_values.reshape(-1), entity_cell, weights)

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from sim.apportion import PPM, by_shares
+from sim.apportion import by_shares, pair
 from sim.scenario import Scenario, fen, ppm
 from sim.sharing import Allocation
 
@@ -43,12 +43,12 @@ def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.nd
     for index, a in enumerate(scenario.agreements):
         if a.ecological_compensation is not None:
             host = np.maximum(receipts[index, :, 1], 0)
-            paid = by_shares(host, _pair(ppm(a.ecological_compensation.share_of_host_receipts)))[:, 0]
+            paid = by_shares(host, pair(ppm(a.ecological_compensation.share_of_host_receipts)))[:, 0]
             compensation[index, :, 0] = paid
             compensation[index, :, 1] = -paid
         for item in a.cost_sharing:
             y = item.year - allocation.first_year
-            cost[index, y] += by_shares(np.array(fen(item.amount_yuan)), _pair(ppm(item.origin)))
+            cost[index, y] += by_shares(np.array(fen(item.amount_yuan)), pair(ppm(item.origin)))
         if a.attraction_reward is not None and investment is not None:
             rate = Decimal(str(a.attraction_reward.per_100m_yuan_invested))
             paid = np.array(
@@ -58,9 +58,5 @@ def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.nd
                 ],
                 np.int64,
             )
-            reward[index] = by_shares(paid, _pair(ppm(a.attraction_reward.origin)))
+            reward[index] = by_shares(paid, pair(ppm(a.attraction_reward.origin)))
     return FiscalBalance(allocation.years, receipts, reward, compensation, cost)
-
-
-def _pair(share_ppm: int) -> np.ndarray:
-    return np.array([share_ppm, PPM - share_ppm], np.int64)

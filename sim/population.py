@@ -16,6 +16,11 @@ from sim.population_params import Industry, Population
 SMALL, GENERAL, HIGH_TECH = 0, 1, 2
 
 
+def entity_ids(index: np.ndarray) -> np.ndarray:
+    """The ids simulated entities carry in ledgers, statistics and events: "E0000042"."""
+    return np.char.add("E", np.char.zfill(np.asarray(index, np.int64).astype(str), 7)).astype(object)
+
+
 @dataclass
 class Entities:
     """Columns of the entity table; grows as cohorts register."""

@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import yaml
 from pydantic import Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -45,6 +46,7 @@ __all__ = [  # the schema's public names, wherever they are defined
     "fen",
     "ppm",
     "load_scenario",
+    "scenario_data",
     "read_yaml",
     "scenario_from_data",
 ]
@@ -78,6 +80,16 @@ class TaxRules(Strict):
         if tax in self.central_share:
             return ppm(self.central_share[tax])
         return int(Decimal(next(t.central_share for t in TAX_TYPES if t.id == tax)) * PPM)
+
+    def central_ppm_by_tax(self) -> np.ndarray:
+        """[tax] central shares in millionths, in TAX_IDS order."""
+        return np.array([self.central_ppm(t) for t in TAX_IDS], np.int64)
+
+    def local_split_ppm_by_tax(self) -> np.ndarray:
+        """[tax, each upper level then the pool]: how the local part divides, in millionths (rows sum to PPM)."""
+        shares = [[ppm(u.share.get(t, 0)) for u in self.upper_levels] for t in TAX_IDS]
+        upper = np.array(shares, np.int64).reshape(len(TAX_IDS), len(self.upper_levels))
+        return np.concatenate([upper, PPM - upper.sum(axis=1, keepdims=True)], axis=1)
 
 
 class Party(Strict):
@@ -298,10 +310,15 @@ def read_yaml(path: str | Path) -> Any:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read, validate and cross-check a scenario file, or a variant of one (`extends:`)."""
+    return scenario_from_data(scenario_data(path), str(path))
+
+
+def scenario_data(path: str | Path) -> Any:
+    """A scenario file's content before validation, a variant merged onto its baseline."""
     data = read_yaml(path)
     if isinstance(data, dict) and "extends" in data:
         data = resolve_variant(data, Path(path), read_yaml)
-    return scenario_from_data(data, str(path))
+    return data
 
 
 def scenario_from_data(data: Any, source: str) -> Scenario:

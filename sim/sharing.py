@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from sim.apportion import PPM, by_shares, by_weights
+from sim.apportion import PPM, by_shares, by_weights, pair
 from sim.cube import Cube
 from sim.scenario import Agreement, Scenario, ppm
 from sim.taxes import TAX_IDS
@@ -62,10 +62,8 @@ def allocate(cube: Cube, scenario: Scenario) -> Allocation:
     out["upper"] = np.zeros((n_agreements, n_years, K, n_upper), np.int64)
     out["ratio"] = np.full((n_agreements, n_years, K), np.nan)
     out["rows"] = np.zeros((n_agreements, n_years, K), bool)
-    central_ppm = np.array([scenario.tax_rules.central_ppm(t) for t in TAX_IDS], np.int64)
-    upper_ppm = np.array(
-        [[ppm(u.share.get(t, 0)) for u in scenario.tax_rules.upper_levels] for t in TAX_IDS], np.int64
-    ).reshape(K, n_upper)
+    central_ppm = scenario.tax_rules.central_ppm_by_tax()
+    local_split = scenario.tax_rules.local_split_ppm_by_tax()
     for index, agreement in enumerate(scenario.agreements):
         span = cube.year_span(index)
         if span is None:
@@ -79,7 +77,7 @@ def allocate(cube: Cube, scenario: Scenario) -> Allocation:
             cube.central_given[index, years],
             cube.uncentred[index, years],
             central_ppm,
-            upper_ppm,
+            local_split,
         )
         for name, value in result.items():
             out[name][index, years] = value
@@ -118,7 +116,7 @@ def _allocate_agreement(
     central_given: np.ndarray,
     uncentred: np.ndarray,
     central_ppm: np.ndarray,
-    upper_ppm: np.ndarray,
+    local_split: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """One agreement over its years; arrays are [year, tax, age] in, [year, tax] out."""
     n_years, _, n_ages = total.shape
@@ -133,9 +131,8 @@ def _allocate_agreement(
         return np.einsum("ykg,ygu->yku", cells, membership)
 
     u_total = by_unit(total)
-    u_central = by_unit(central_given) + by_shares(by_unit(uncentred), _pair(central_ppm)[:, None, :])[..., 0]
-    retained = np.concatenate([upper_ppm, PPM - upper_ppm.sum(axis=1, keepdims=True)], axis=1)
-    u_parts = by_shares(u_total - u_central, retained[:, None, :])  # [year, tax, unit, upper levels + pool]
+    u_central = by_unit(central_given) + by_shares(by_unit(uncentred), pair(central_ppm)[:, None, :])[..., 0]
+    u_parts = by_shares(u_total - u_central, local_split[:, None, :])  # [year, tax, unit, upper levels + pool]
     u_pool = u_parts[..., -1]
     pool = u_pool.sum(axis=2)
     shared = np.isin(np.array(TAX_IDS), a.taxes)
@@ -148,7 +145,7 @@ def _allocate_agreement(
     else:
         cells = np.repeat(np.arange(n_years * K), n_units)
         u_split = by_weights(flows["split"].ravel(), cells, u_pool.ravel()).reshape(u_pool.shape)
-    u_origin = by_shares(u_split, _pair(unit_ratio)[:, None, :, :])[..., 0]
+    u_origin = by_shares(u_split, pair(unit_ratio)[:, None, :, :])[..., 0]
     origin_split = u_origin.sum(axis=2)
     origin = origin_split + (flows["to_stock"] if a.stock_to == "origin" else 0)
     origin = np.where(shared, origin, 0)
@@ -169,12 +166,6 @@ def _allocate_agreement(
         "ratio": np.where(shared, np.broadcast_to(ratio, pool.shape), np.nan),
         **terms,
     }
-
-
-def _pair(share_ppm: np.ndarray) -> np.ndarray:
-    """Shares of the first party as [share, 1 − share] along a new last axis."""
-    share_ppm = np.asarray(share_ppm, np.int64)
-    return np.stack([share_ppm, PPM - share_ppm], axis=-1)
 
 
 def _units(a: Agreement, calendar: np.ndarray, n_ages: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.apportion import PPM, by_shares
+from sim.apportion import PPM, by_shares, pair
 from sim.ledger import Ledger, StatisticsRecords
 from sim.scenario import INDICATORS, Scenario, ppm
 
@@ -42,7 +42,7 @@ def split_statistics(records: StatisticsRecords, scenario: Scenario, ledger: Led
     unit_total = np.zeros(units.shape[1], np.int64)
     np.add.at(unit_total, unit_of.ravel(), records.value)
     unit_share = units[1]
-    unit_origin = by_shares(unit_total, np.stack([unit_share, PPM - unit_share], -1))[:, 0]
+    unit_origin = by_shares(unit_total, pair(unit_share))[:, 0]
     cells, cell_of = np.unique(units[0], return_inverse=True)
     total = np.zeros(len(cells), np.int64)
     origin = np.zeros(len(cells), np.int64)

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.ledger import COUNT_INDICATORS, StatisticsRecords
 from sim.model import NEVER, Simulation
+from sim.population import entity_ids
 from sim.scenario import INDICATORS
 from sim.zone_activity import yearly_indicators
 
@@ -28,7 +29,7 @@ def statistics_of(sim: Simulation) -> StatisticsRecords:
     entity = projects["entity"].astype(np.int64)[p]
     return StatisticsRecords(
         source="simulation",
-        entity=np.array([f"E{i:07d}" for i in entity], dtype=object),
+        entity=entity_ids(entity),
         agreement=projects["agreement"].astype(np.int64)[p],
         year=s.horizon.start_year + y,
         indicator=indicator.astype(np.int64),

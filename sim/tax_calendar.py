@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.ledger import Ledger
 from sim.model import NEVER, Simulation
-from sim.population import SMALL
+from sim.population import SMALL, entity_ids
 from sim.scenario import Scenario
 from sim.taxes import TAX_INDEX
 from sim.zone_activity import industry_values, monthly
@@ -151,7 +151,7 @@ def _rows(
     ids, codes = np.unique(entity, return_inverse=True)
     return Ledger(
         source="simulation",
-        entity_ids=np.array([f"E{i:07d}" for i in ids], dtype=object),
+        entity_ids=entity_ids(ids),
         entity=codes.astype(np.int64),
         agreement=projects["agreement"].astype(np.int64)[p],
         year=s.horizon.start_year + m // 12,

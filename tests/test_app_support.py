@@ -8,7 +8,7 @@ import pytest
 from analysis import app_support as support
 from analysis.charts import receipts_chart
 from sim.errors import InputError
-from sim.scenario import load_scenario
+from sim.scenario import load_scenario, scenario_data
 
 
 def test_share_links_round_trip_and_garbage_is_refused():
@@ -30,7 +30,7 @@ def test_uploads_stay_in_a_temporary_folder_and_are_size_limited():
 
 def test_edits_are_validated_whole():
     path = support.bundled()["guangxi/nanning"]
-    data = support.base_data(path)
+    data = scenario_data(path)
     good = support.edited(data, {"agreements": {"nanning": {"sunset_year": 2030}}}, "app")
     assert good.agreements[0].sunset_year == 2030
     with pytest.raises(InputError) as error:
@@ -43,7 +43,7 @@ def test_edits_are_validated_whole():
 def test_a_ratio_edit_resplits_and_a_behaviour_edit_simulates():
     store = support.Projections()
     path = support.bundled()["guangxi/chongzuo"]
-    data = support.base_data(path)
+    data = scenario_data(path)
     first = store.get(support.edited(data, {}, "app"), 1)
     ratio = store.get(
         support.edited(
