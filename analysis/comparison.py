@@ -125,13 +125,15 @@ def summary_table(c: Comparison) -> pd.DataFrame:
     table = grouped.agg(
         receipts=("receipts", "sum"), npv=("discounted", "sum"), net_benefit=("net_benefit", "sum")
     ).reset_index()
-    lows, highs = [], []
-    for case in c.cases:
-        for _party, (_role, receipts, _net) in c.party_receipts(case).items():
-            low, high = np.percentile(receipts.sum(axis=1), [5, 95])
-            lows.append(low)
-            highs.append(high)
-    table["receipts_p5"], table["receipts_p95"] = lows, highs
+    ranges = pd.DataFrame(
+        [
+            (case.label, party, *np.percentile(receipts.sum(axis=1), [5, 95]))
+            for case in c.cases
+            for party, (_role, receipts, _net) in c.party_receipts(case).items()
+        ],
+        columns=["scenario", "party", "receipts_p5", "receipts_p95"],
+    )
+    table = table.merge(ranges, on=["scenario", "party"], how="left", validate="one_to_one")
     base = table[table["scenario"] == c.cases[c.baseline].label].set_index("party")
     table["vs_baseline"] = [
         r.receipts - base.loc[r.party, "receipts"] if r.party in base.index else None for r in table.itertuples()
