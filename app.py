@@ -16,7 +16,6 @@ import pandas as pd
 import streamlit as st
 
 from analysis import app_support as support
-from analysis.charts import comparison_charts, receipts_chart, waterfall_chart
 from analysis.comparison import (
     Case,
     Comparison,
@@ -27,14 +26,15 @@ from analysis.comparison import (
     yearly_table,
 )
 from analysis.explain import explain, label
+from analysis.outputs.charts import comparison_charts, receipts_chart, waterfall_chart
+from analysis.outputs.tables import allocation_table
 from analysis.projection import CENTRAL, HOST, ORIGIN
 from analysis.settlement import settle
-from analysis.tables import allocation_table
 from sim.errors import InputError
-from sim.ledger import read_ledger
 from sim.messages import render
-from sim.model import check_simulatable
-from sim.scenario import MAX_SCENARIO_BYTES, load_scenario, scenario_data, scenario_from_data
+from sim.model.simulation import check_simulatable
+from sim.records.ledger import read_ledger
+from sim.scenario.loading import MAX_SCENARIO_BYTES, load_scenario, scenario_data, scenario_from_data
 from sim.taxes import TAX_IDS
 
 st.set_page_config(page_title="ftzshare", layout="wide")

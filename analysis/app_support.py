@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.outputs.workbook import write_tables
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
-from analysis.workbook import write_tables
 from sim.errors import InputError
-from sim.scenario import Scenario, scenario_from_data
-from sim.variants import merge
+from sim.scenario import Scenario
+from sim.scenario.loading import scenario_from_data
+from sim.scenario.variants import merge
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -126,7 +127,7 @@ def waterfall(projection: Projection, lang: str = "zh") -> list[tuple[str, str, 
 
 def report_bytes(comparison, lang: str = "zh") -> bytes:
     """The comparison's PDF report, made in a temporary folder."""
-    from analysis.compare_outputs import write_comparison
+    from analysis.outputs.comparison_files import write_comparison
 
     with tempfile.TemporaryDirectory() as folder:
         written = write_comparison(comparison, Path(folder) / "out", lang)
@@ -136,7 +137,7 @@ def report_bytes(comparison, lang: str = "zh") -> bytes:
 def figure_bytes(fig: Figure, fmt: str) -> bytes:
     import matplotlib.pyplot as plt
 
-    from analysis.charts import style
+    from analysis.outputs.charts import style
 
     buffer = io.BytesIO()
     with plt.rc_context(style()):

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario)
     print(
@@ -91,8 +91,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _settle(args: argparse.Namespace) -> int:
     from analysis.settlement import settle, write_settlement
-    from sim.ledger import read_ledger, read_statistics
-    from sim.scenario import load_scenario
+    from sim.records.ledger import read_ledger, read_statistics
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario)
     ledger = read_ledger(args.ledger, scenario, args.sheet)
@@ -107,10 +107,10 @@ def _settle(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from analysis.outputs.run_files import describe, write_projection
     from analysis.projection import project
-    from analysis.run_outputs import describe, write_projection
-    from sim.model import check_simulatable
-    from sim.scenario import load_scenario
+    from sim.model.simulation import check_simulatable
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(args.scenario)
     check_simulatable(scenario, str(args.scenario))
@@ -143,8 +143,8 @@ class _progress:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from analysis.compare_outputs import write_comparison
     from analysis.comparison import compare
+    from analysis.outputs.comparison_files import write_comparison
 
     if not 1 <= args.baseline <= len(args.scenarios):
         raise InputError("command line", "--baseline", "usage", detail=f"--baseline must be 1..{len(args.scenarios)}")
@@ -164,11 +164,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace) -> int:
     from analysis.explain import explain, label
-    from sim.cube import build_cube
-    from sim.ledger import read_ledger
     from sim.money import yuan_text
-    from sim.scenario import load_scenario
-    from sim.sharing import allocate
+    from sim.records.ledger import read_ledger
+    from sim.scenario.loading import load_scenario
+    from sim.sharing.cube import build_cube
+    from sim.sharing.split import allocate
 
     scenario = load_scenario(args.scenario)
     ledger_path = args.ledger

@@ -16,10 +16,12 @@ import pandas as pd
 
 from analysis.projection import HOST, HOST_NET, ORIGIN, ORIGIN_NET, Projection, project, resplit, simulation_key
 from analysis.targets import progress
-from sim.ftz_indicators import ftz_indicators
-from sim.model import check_simulatable
-from sim.scenario import INDICATORS, Scenario, load_scenario
-from sim.statistics import RULES
+from sim.indicators import INDICATORS
+from sim.model.ftz_indicators import ftz_indicators
+from sim.model.simulation import check_simulatable
+from sim.scenario import Scenario
+from sim.scenario.loading import load_scenario
+from sim.sharing.statistics import RULES
 
 
 @dataclass(frozen=True)

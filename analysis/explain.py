@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.errors import InputError, suggestion
 from sim.scenario import Scenario
-from sim.sharing import Allocation
+from sim.sharing.split import Allocation
 from sim.taxes import TAX_IDS
 
 

@@ -18,14 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.settlement import Settlement, settle
-from sim.cube import Cube, build_cube
-from sim.fiscal import fiscal_balance
-from sim.ledger import resolve
-from sim.model import Model, Simulation
+from sim.model.records import landed_investment, statistics_of
+from sim.model.simulation import Model, Simulation
+from sim.model.tax_calendar import ledger_of
+from sim.records.ledger import resolve
 from sim.scenario import Scenario
-from sim.sharing import allocate
-from sim.statistics_records import landed_investment, statistics_of
-from sim.tax_calendar import ledger_of
+from sim.sharing.cube import Cube, build_cube
+from sim.sharing.fiscal import fiscal_balance
+from sim.sharing.split import allocate
 
 # receipts columns: [central, origin, host, origin net fiscal benefit, host net fiscal benefit]
 CENTRAL, ORIGIN, HOST, ORIGIN_NET, HOST_NET = range(5)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.ledger import Ledger
-from sim.model import NEVER, Simulation
+from sim.model.activity import industry_values, monthly
+from sim.model.simulation import NEVER, Simulation
 from sim.money import yuan_text
 from sim.taxes import TAX_INDEX
-from sim.zone_activity import industry_values, monthly
 
 
 def reconciliation(sim: Simulation, ledger: Ledger) -> dict:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from analysis.atomic import atomic_folder
-from analysis.tables import (
+from analysis.outputs.atomic import atomic_folder
+from analysis.outputs.tables import (
     allocation_table,
     balance_table,
     detail_table,
@@ -20,16 +20,17 @@ from analysis.tables import (
     statistics_table,
     write_csv,
 )
-from analysis.workbook import write_workbook
+from analysis.outputs.workbook import write_workbook
 from sim import __version__
-from sim.by_entity import EntityAllocation, attribute
-from sim.cube import Cube, build_cube
-from sim.fiscal import FiscalBalance, fiscal_balance
+from sim.indicators import INDICATORS
 from sim.ledger import Ledger, StatisticsRecords
 from sim.money import yuan_text
-from sim.scenario import INDICATORS, Scenario
-from sim.sharing import Allocation, allocate
-from sim.statistics import StatisticsAllocation, split_statistics
+from sim.scenario import Scenario
+from sim.sharing.by_entity import EntityAllocation, attribute
+from sim.sharing.cube import Cube, build_cube
+from sim.sharing.fiscal import FiscalBalance, fiscal_balance
+from sim.sharing.split import Allocation, allocate
+from sim.sharing.statistics import StatisticsAllocation, split_statistics
 
 
 class Settlement:

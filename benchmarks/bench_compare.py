@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from analysis.projection import project, resplit
-from sim.scenario import load_scenario
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DESIGNS = ["d1_50_50", "d2_6_4", "d3_7_3", "d4_phased", "d5_jingjinji_capped"]

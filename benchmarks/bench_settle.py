@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas_baseline  # noqa: E402
 import synthetic  # noqa: E402
 
-from analysis.tables import allocation_table  # noqa: E402
-from sim.by_entity import attribute  # noqa: E402
-from sim.cube import build_cube  # noqa: E402
-from sim.ledger import read_ledger  # noqa: E402
-from sim.scenario import scenario_from_data  # noqa: E402
-from sim.sharing import allocate  # noqa: E402
+from analysis.outputs.tables import allocation_table  # noqa: E402
+from sim.records.ledger import read_ledger  # noqa: E402
+from sim.scenario.loading import scenario_from_data  # noqa: E402
+from sim.sharing.by_entity import attribute  # noqa: E402
+from sim.sharing.cube import build_cube  # noqa: E402
+from sim.sharing.split import allocate  # noqa: E402
 from sim.taxes import TAX_IDS  # noqa: E402
 
 

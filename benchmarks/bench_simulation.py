@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def scenario(entities: int):
-    from sim.scenario import scenario_from_data
+    from sim.scenario.loading import scenario_from_data
 
     industries = []
     mix = [
@@ -71,9 +71,9 @@ def one_replication(entities: int) -> dict:
 
     import numpy as np
 
-    from sim.model import Model
-    from sim.statistics_records import statistics_of
-    from sim.tax_calendar import ledger_of
+    from sim.model.records import statistics_of
+    from sim.model.simulation import Model
+    from sim.model.tax_calendar import ledger_of
 
     s = scenario(entities)
     start = time.perf_counter()

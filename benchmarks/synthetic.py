@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario import Scenario, scenario_from_data
+from sim.scenario import Scenario
+from sim.scenario.loading import scenario_from_data
 
 TAXES = ["vat", "cit", "iit", "urban_maintenance", "property", "land_use"]
 START, YEARS = 2023, 10

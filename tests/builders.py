@@ -6,8 +6,10 @@ import copy
 
 import numpy as np
 
-from sim.ledger import Ledger, resolve
-from sim.scenario import Scenario, scenario_from_data
+from sim.ledger import Ledger
+from sim.records.ledger import resolve
+from sim.scenario import Scenario
+from sim.scenario.loading import scenario_from_data
 from sim.taxes import TAX_INDEX
 
 BASE = {

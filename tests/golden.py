@@ -18,7 +18,7 @@ SIMULATED = sorted(p for p in (ROOT / "scenarios").glob("*/*.yaml") if p.parent.
 def aggregate(path: Path) -> dict:
     """One replication at the scenario's own seed: totals per agreement and party (yuan), land outcomes."""
     from analysis.projection import CENTRAL, HOST, ORIGIN, project
-    from sim.scenario import load_scenario
+    from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(path)
     projection = project(scenario, scenario.population.seed)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from sim.scenario import Scenario, scenario_from_data
+from sim.scenario import Scenario
+from sim.scenario.loading import scenario_from_data
 
 INDUSTRY = {
     "id": "electronics",

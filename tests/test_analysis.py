@@ -16,11 +16,12 @@ from analysis.cli import main
 from analysis.explain import explain
 from analysis.projection import project, resplit, simulation_key
 from analysis.targets import progress
-from sim.assessment import assess, revocation_year
-from sim.cube import build_cube
-from sim.ledger import read_ledger
-from sim.scenario import Assessment, Targets, load_scenario
-from sim.sharing import allocate
+from sim.model.assessment import assess, revocation_year
+from sim.records.ledger import read_ledger
+from sim.scenario import Assessment, Targets
+from sim.scenario.loading import load_scenario
+from sim.sharing.cube import build_cube
+from sim.sharing.split import allocate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "example"
@@ -156,7 +157,7 @@ def test_resplit_equals_a_full_simulation_of_the_variant():
 
 def test_behaviour_that_responds_to_the_ratio_forces_a_new_simulation():
     s = load_scenario(ROOT / "scenarios/guangxi/chongzuo.yaml")
-    from sim.population_params import Behavior
+    from sim.scenario.population import Behavior
 
     keen = s.model_copy(update={"behavior": Behavior(origin_referral_elasticity=1.0)})
     other_ratio = keen.model_copy(

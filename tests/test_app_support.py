@@ -6,9 +6,9 @@ import openpyxl
 import pytest
 
 from analysis import app_support as support
-from analysis.charts import receipts_chart
+from analysis.outputs.charts import receipts_chart
 from sim.errors import InputError
-from sim.scenario import load_scenario, scenario_data
+from sim.scenario.loading import load_scenario, scenario_data
 
 
 def test_share_links_round_trip_and_garbage_is_refused():

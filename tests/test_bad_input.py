@@ -369,7 +369,7 @@ def test_output_path_that_is_a_file(tmp_path, capsys):
 
 
 def test_oversized_ledger_is_refused_before_reading(tmp_path, capsys):
-    from sim.tabular import MAX_TABLE_BYTES
+    from sim.records.tabular import MAX_TABLE_BYTES
 
     big = tmp_path / "ledger.csv"
     with big.open("wb") as handle:  # sparse: costs no disk

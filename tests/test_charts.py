@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sim_builders import world
 
-from analysis.charts import cjk_family, receipts_chart, save
+from analysis.outputs.charts import cjk_family, receipts_chart, save
 
 
 def test_a_cjk_font_is_installed_by_the_setup():

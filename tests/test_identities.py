@@ -9,12 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.apportion import PPM, by_shares, by_weights
-from sim.by_entity import attribute
-from sim.cube import build_cube
-from sim.ledger import Ledger, StatisticsRecords, resolve
-from sim.scenario import INDICATORS, scenario_from_data
-from sim.sharing import allocate
-from sim.statistics import RULES, split_statistics
+from sim.indicators import INDICATORS
+from sim.ledger import Ledger, StatisticsRecords
+from sim.records.ledger import resolve
+from sim.scenario.loading import scenario_from_data
+from sim.sharing.by_entity import attribute
+from sim.sharing.cube import build_cube
+from sim.sharing.split import allocate
+from sim.sharing.statistics import RULES, split_statistics
 from sim.taxes import TAX_IDS
 
 HUGE = 10**14  # 10¹² yuan in fen

@@ -12,9 +12,10 @@ import pyarrow as pa
 import pytest
 
 from analysis.cli import main
-from sim.money import format_yuan, parse_fen
-from sim.scenario import load_scenario
-from sim.tabular import _cell_text
+from sim.money import format_yuan
+from sim.records.amounts import parse_fen
+from sim.records.tabular import _cell_text
+from sim.scenario.loading import load_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "example"
 CHINESE = {

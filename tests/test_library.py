@@ -11,7 +11,7 @@ import yaml
 from golden import SIMULATED, aggregate, golden_path
 
 from sim.errors import InputError
-from sim.scenario import load_scenario
+from sim.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = sorted((ROOT / "scenarios").glob("*/*.yaml"))

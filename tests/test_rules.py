@@ -10,11 +10,11 @@ import numpy as np
 from builders import ledger, scenario
 
 from analysis.settlement import settle
-from sim.by_entity import attribute
-from sim.cube import build_cube
+from sim.indicators import INDICATORS
 from sim.ledger import StatisticsRecords
-from sim.scenario import INDICATORS
-from sim.sharing import allocate
+from sim.sharing.by_entity import attribute
+from sim.sharing.cube import build_cube
+from sim.sharing.split import allocate
 from sim.taxes import TAX_INDEX
 
 VAT, CIT, IIT = TAX_INDEX["vat"], TAX_INDEX["cit"], TAX_INDEX["iit"]

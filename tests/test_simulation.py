@@ -13,8 +13,8 @@ import pytest
 from sim_builders import world
 
 from analysis.projection import replicate
-from sim.model import Model
-from sim.tax_calendar import ledger_of
+from sim.model.simulation import Model
+from sim.model.tax_calendar import ledger_of
 from sim.taxes import TAX_INDEX
 
 
@@ -131,8 +131,8 @@ def test_exemption_ends_after_its_window():
 
 
 def test_statistics_follow_the_parameters():
-    from sim.scenario import INDICATORS
-    from sim.statistics_records import statistics_of
+    from sim.indicators import INDICATORS
+    from sim.model.records import statistics_of
 
     sim, _ = simulate(world({"foreign_share": 1.0, "trade_share": 0.2, "value_added_ratio": 0.25}))
     records = statistics_of(sim)

@@ -15,7 +15,7 @@ import numpy as np
 from sim.apportion import by_shares, by_weights, pair
 from sim.ledger import Ledger
 from sim.scenario import Scenario, ppm
-from sim.sharing import Allocation
+from sim.sharing.split import Allocation
 
 NO_ENTITY = "(none)"  # the entity id of a cell's amounts when the ledger has no rows in that cell
 

@@ -10,20 +10,11 @@ from pydantic_core import PydanticCustomError
 
 from sim.apportion import PPM
 from sim.errors import suggestion
+from sim.indicators import INDICATORS
 from sim.money import decimal_fen
 from sim.taxes import TAX_IDS
 
 TaxId = Literal[TAX_IDS]  # type: ignore[valid-type]
-INDICATORS = ("output", "value_added", "investment", "trade", "fdi", "employment", "entities")
-INDICATOR_NAMES = {
-    "output": "产值",
-    "value_added": "增加值",
-    "investment": "固定资产投资",
-    "trade": "进出口",
-    "fdi": "实际使用外资",
-    "employment": "从业人员",
-    "entities": "市场主体数",
-}
 Indicator = Literal[INDICATORS]  # type: ignore[valid-type]
 RESERVED_IDS = frozenset({"agreement", "year", "tax_type", "total", "central", "origin", "host", "entity_id"})
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import Entities
-from sim.scenario import INDICATORS, Scenario
+from sim.indicators import INDICATORS
+from sim.model.entities import Entities
+from sim.scenario import Scenario
 
 MONEY = ("output", "value_added", "investment", "trade", "fdi")
 

@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from sim.scenario import INDICATOR_NAMES, Scenario
+from sim.indicators import INDICATOR_NAMES
+from sim.scenario import Scenario
 from sim.taxes import TAX_TYPES
 
 WAN = 1_000_000  # fen per 万元

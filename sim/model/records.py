@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.ledger import COUNT_INDICATORS, StatisticsRecords
-from sim.model import NEVER, Simulation
-from sim.population import entity_ids
-from sim.scenario import INDICATORS
-from sim.zone_activity import yearly_indicators
+from sim.indicators import COUNT_INDICATORS, INDICATORS
+from sim.ledger import StatisticsRecords
+from sim.model.activity import yearly_indicators
+from sim.model.entities import entity_ids
+from sim.model.simulation import NEVER, Simulation
 
 
 def statistics_of(sim: Simulation) -> StatisticsRecords:

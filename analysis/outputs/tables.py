@@ -9,15 +9,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from sim.by_entity import EntityAllocation
-from sim.fiscal import FiscalBalance
-from sim.ledger import COUNT_INDICATORS, Ledger, StatisticsRecords
-from sim.model import NEVER, Simulation
+from sim.indicators import COUNT_INDICATORS, INDICATORS
+from sim.ledger import Ledger, StatisticsRecords
+from sim.model.entities import entity_ids
+from sim.model.simulation import NEVER, Simulation
 from sim.money import format_yuan
-from sim.population import entity_ids
-from sim.scenario import INDICATORS, Scenario
-from sim.sharing import DETAIL_FIELDS, Allocation
-from sim.statistics import RULES, StatisticsAllocation
+from sim.scenario import Scenario
+from sim.sharing.by_entity import EntityAllocation
+from sim.sharing.fiscal import FiscalBalance
+from sim.sharing.split import DETAIL_FIELDS, Allocation
+from sim.sharing.statistics import RULES, StatisticsAllocation
 from sim.taxes import TAX_IDS
 
 

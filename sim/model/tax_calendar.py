@@ -17,11 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.ledger import Ledger
-from sim.model import NEVER, Simulation
-from sim.population import SMALL, entity_ids
+from sim.model.activity import industry_values, monthly
+from sim.model.entities import SMALL, entity_ids
+from sim.model.simulation import NEVER, Simulation
 from sim.scenario import Scenario
 from sim.taxes import TAX_INDEX
-from sim.zone_activity import industry_values, monthly
 
 PAID_IN_APRIL = 3  # month index within the year for the yearly property and land-use taxes
 SETTLED_IN_MAY = 4  # CIT annual settlement, month index in the following year

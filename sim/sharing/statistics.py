@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.apportion import PPM, by_shares, pair
+from sim.indicators import INDICATORS
 from sim.ledger import Ledger, StatisticsRecords
-from sim.scenario import INDICATORS, Scenario, ppm
+from sim.scenario import Scenario, ppm
 
 RULES = ("split", "double_count", "host", "origin")
 

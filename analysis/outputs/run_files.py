@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.charts import receipts_chart, save
-from analysis.projection import HOST, ORIGIN, Projection
-from analysis.reconciliation import reconciliation
-from analysis.settlement import write_settlement
-from analysis.tables import (
+from analysis.outputs.charts import receipts_chart, save
+from analysis.outputs.tables import (
     assessment_table,
     events_table,
     ledger_table,
@@ -18,9 +15,12 @@ from analysis.tables import (
     replications_table,
     write_csv,
 )
-from sim.model import NEVER
+from analysis.projection import HOST, ORIGIN, Projection
+from analysis.reconciliation import reconciliation
+from analysis.settlement import write_settlement
+from sim.model.records import statistics_of
+from sim.model.simulation import NEVER
 from sim.money import yuan_text
-from sim.statistics_records import statistics_of
 
 
 def write_projection(projection: Projection, out: Path, inputs: dict[str, Path], replications: int) -> dict:

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.assessment import Verdict, assess, revocation_year
 from sim.errors import InputError
-from sim.population import Entities, register
+from sim.model.activity import zone_indicators
+from sim.model.assessment import Verdict, assess, revocation_year
+from sim.model.entities import Entities, register
 from sim.scenario import Scenario
-from sim.zone_activity import zone_indicators
 
 NEVER = 10**9  # a month index beyond any horizon
 

@@ -7,8 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.atomic import atomic_folder
-from analysis.charts import comparison_charts, save
 from analysis.comparison import (
     Comparison,
     assessment_table,
@@ -18,9 +16,11 @@ from analysis.comparison import (
     targets_table,
     yearly_table,
 )
-from analysis.report import write_report
-from analysis.tables import write_csv
-from analysis.workbook import write_tables
+from analysis.outputs.atomic import atomic_folder
+from analysis.outputs.charts import comparison_charts, save
+from analysis.outputs.report import write_report
+from analysis.outputs.tables import write_csv
+from analysis.outputs.workbook import write_tables
 from sim.money import format_yuan
 
 MONEY = (

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import NEVER, Simulation
-from sim.population import SMALL
-from sim.zone_activity import industry_values
+from sim.model.activity import industry_values
+from sim.model.entities import SMALL
+from sim.model.simulation import NEVER, Simulation
 
 FTZ_INDICATORS = ("entities", "industrial_output", "tax_revenue", "fdi", "trade")
 

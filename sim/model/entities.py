@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.population_params import Industry, Population
+from sim.scenario.population import Industry, Population
 
 SMALL, GENERAL, HIGH_TECH = 0, 1, 2
 

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sim.schema_types import Ident, Share, Strict, Yuan
+from sim.scenario.types import Ident, Share, Strict, Yuan
 
 
 class RevenueDistribution(Strict):

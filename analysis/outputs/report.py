@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from analysis.charts import FEN_PER, language, style, unit_for
+from analysis.outputs.charts import FEN_PER, language, style, unit_for
 from sim.messages import render
 
 A4 = (8.27, 11.69)

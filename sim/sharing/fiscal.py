@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.apportion import by_shares, pair
 from sim.scenario import Scenario, fen, ppm
-from sim.sharing import Allocation
+from sim.sharing.split import Allocation
 
 YUAN_PER_REWARD_UNIT = 100_000_000  # the reward is quoted per 100 million yuan invested
 

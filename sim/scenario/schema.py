@@ -1,0 +1,230 @@
+"""The scenario file (ftzshare/v1) as a validated model: parties, agreements, terms, assessment, targets.
+
+A scenario is validated whole — fields, then the checks that span fields (`sim.scenario.checks`) as a model
+validator — whether it comes from a file, a variant, an app override or `model_copy(update=...)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, ValidationInfo, model_validator
+from pydantic_core import PydanticCustomError
+
+from sim.apportion import PPM
+from sim.scenario.checks import check_consistency
+from sim.scenario.population import Behavior, Population
+from sim.scenario.types import Ident, Indicator, Share, Strict, TaxId, Year, Yuan, ppm
+from sim.taxes import TAX_IDS, TAX_TYPES
+
+
+class Horizon(Strict):
+    start_year: Year
+    years: int = Field(ge=1, le=100)
+
+    @property
+    def end_year(self) -> int:
+        return self.start_year + self.years - 1
+
+
+class UpperLevel(Strict):
+    id: Ident
+    name: str
+    name_en: str | None = None
+    share: dict[TaxId, Share] = {}
+
+
+class TaxRules(Strict):
+    central_share: dict[TaxId, Share] = {}
+    upper_levels: list[UpperLevel] = []
+    local_cit_exemption_years: int = Field(default=0, ge=0, le=50)
+
+    def central_ppm(self, tax: str) -> int:
+        """The scenario's central share of `tax`, or the national default (DOMAIN.md §2)."""
+        if tax in self.central_share:
+            return ppm(self.central_share[tax])
+        return int(Decimal(next(t.central_share for t in TAX_TYPES if t.id == tax)) * PPM)
+
+    def central_ppm_by_tax(self) -> np.ndarray:
+        """[tax] central shares in millionths, in TAX_IDS order."""
+        return np.array([self.central_ppm(t) for t in TAX_IDS], np.int64)
+
+    def local_split_ppm_by_tax(self) -> np.ndarray:
+        """[tax, each upper level then the pool]: how the local part divides, in millionths (rows sum to PPM)."""
+        shares = [[ppm(u.share.get(t, 0)) for u in self.upper_levels] for t in TAX_IDS]
+        upper = np.array(shares, np.int64).reshape(len(TAX_IDS), len(self.upper_levels))
+        return np.concatenate([upper, PPM - upper.sum(axis=1, keepdims=True)], axis=1)
+
+
+class Party(Strict):
+    id: Ident
+    kind: Literal["ftz_area", "collaborative_zone", "linked_innovation_zone", "pilot_zone", "other"]
+    name: str
+    name_en: str | None = None
+    city: str | None = None
+    area_km2: float | None = Field(default=None, ge=0)
+    land_ha: float | None = Field(default=None, ge=0)  # land a zone can give projects (a simpy.Container)
+    approved_year: Year | None = None  # zones approved later (e.g. Chongqing, seeds/004) take projects from then
+
+
+class Base(Strict):
+    rule: Literal["zero", "base_year"] = "zero"
+    year: Year | None = None
+    growth: float = Field(default=0.0, ge=-1, le=10)
+
+
+class Phase(Strict):
+    start: int = Field(alias="from")
+    end: int | None = Field(default=None, alias="to")
+    origin: Share
+
+
+class Ratio(Strict):
+    basis: Literal["calendar_year", "years_since_start"] = "calendar_year"
+    schedule: list[Phase] = Field(min_length=1)
+
+    def origin_at(self, when: int) -> float | None:
+        """The origin's share in force at a calendar year or a year since start; None if uncovered."""
+        for phase in self.schedule:
+            if phase.start <= when and (phase.end is None or when <= phase.end):
+                return phase.origin
+        return None
+
+
+class Cap(Strict):
+    origin_cumulative_yuan: Yuan | None = None
+
+
+class Floor(Strict):
+    host_yearly_yuan: Yuan | None = None
+
+
+class CostItem(Strict):
+    year: Year
+    amount_yuan: Yuan
+    origin: Share
+
+
+class StatRule(Strict):
+    rule: Literal["split", "double_count", "host", "origin"] = "split"
+    origin: Share | None = None
+
+    @model_validator(mode="after")
+    def _origin_only_split(self) -> StatRule:
+        if self.origin is not None and self.rule != "split":
+            raise PydanticCustomError("stat_origin_only_split", "origin only with split")
+        return self
+
+
+class StatisticsRules(Strict):
+    default: StatRule = StatRule()
+    output: StatRule | None = None
+    value_added: StatRule | None = None
+    investment: StatRule | None = None
+    trade: StatRule | None = None
+    fdi: StatRule | None = None
+    employment: StatRule | None = None
+    entities: StatRule | None = None
+
+    def rule_for(self, indicator: str) -> StatRule:
+        return getattr(self, indicator) or self.default
+
+
+class AttractionReward(Strict):
+    per_100m_yuan_invested: Yuan
+    origin: Share
+
+
+class EcologicalCompensation(Strict):
+    """飞地经济与生态补偿动态挂钩 (seeds/003): the enclave's host pays the origin — an ecological function area
+    that may not develop industry at home — a share of its yearly receipts from the agreement."""
+
+    share_of_host_receipts: Share
+
+
+class Agreement(Strict):
+    id: Ident
+    origin: Ident
+    host: Ident
+    set_by: str | None = None
+    taxes: list[TaxId] = Field(default=list(TAX_IDS), min_length=1)
+    base: Base = Base()
+    stock_to: Literal["host", "origin"] = "host"
+    ratio: Ratio
+    negative_increment: Literal["floor_zero", "carry_forward", "share"] = "floor_zero"
+    cap: Cap = Cap()
+    floor: Floor = Floor()
+    sunset_year: Year | None = None
+    cost_sharing: list[CostItem] = []
+    statistics: StatisticsRules = StatisticsRules()
+    attraction_reward: AttractionReward | None = None
+    ecological_compensation: EcologicalCompensation | None = None
+
+
+class AssessmentIndicator(Strict):
+    weight: float = Field(ge=0)
+    region_growth: float
+
+
+class Assessment(Strict):
+    indicators: dict[Indicator, AssessmentIndicator] = Field(min_length=1)
+    points_per_pp: float = Field(default=1.0, ge=0)
+    innovation_bonus: float = Field(default=0.0, ge=0)
+    pass_score: float = 0.0
+    revoke_after_failed_years: int = Field(default=2, ge=1)
+    innovation_awards_per_year: float = Field(default=0.0, ge=0)  # illustrative Poisson rate per zone
+
+
+class Region(Strict):
+    """The region's own totals, against which the FTZ's shares are measured (targets of seeds/001)."""
+
+    year: Year
+    fdi_yuan: Yuan
+    trade_yuan: Yuan
+    growth: float = Field(default=0.05, ge=-0.5, le=1)
+
+
+class Targets(Strict):
+    year: Year
+    tax_revenue_yuan: Yuan | None = None
+    industrial_output_yuan: Yuan | None = None
+    entities_multiple: float | None = Field(default=None, gt=0)
+    fdi_share_of_region: Share | None = None
+    trade_share_of_region: Share | None = None
+    region: Region | None = None  # needed for the two shares
+
+
+class Scenario(Strict):
+    schema_: Literal["ftzshare/v1"] = Field(alias="schema")
+    name: str
+    name_en: str | None = None
+    description: str | None = None
+    horizon: Horizon
+    tax_rules: TaxRules = TaxRules()
+    parties: list[Party] = Field(min_length=2)
+    agreements: list[Agreement] = Field(min_length=1)
+    assessment: Assessment | None = None
+    targets: Targets | None = None
+    population: Population | None = None
+    behavior: Behavior | None = None
+
+    @property
+    def upper_level_ids(self) -> list[str]:
+        return [u.id for u in self.tax_rules.upper_levels]
+
+    def canonical_json(self) -> str:
+        """The validated content, key-sorted: two files meaning the same thing hash the same."""
+        data = self.model_dump(mode="json", by_alias=True)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        check_consistency(self, (info.context or {}).get("source", "scenario"))
+        return self
