@@ -60,11 +60,11 @@ class Projection:
 
 
 def with_revocations(scenario: Scenario, revoked: dict[int, int]) -> Scenario:
-    """A revoked zone's agreement ends: its sharing stops after the year of revocation."""
+    """The scenario in force: a revoked zone's agreement records its `revoked_year` (sharing stops after it)."""
     if not revoked:
         return scenario
     agreements = [
-        a if i not in revoked else a.model_copy(update={"sunset_year": min(revoked[i], a.sunset_year or revoked[i])})
+        a if i not in revoked else a.model_copy(update={"revoked_year": revoked[i]})
         for i, a in enumerate(scenario.agreements)
     ]
     return scenario.model_copy(update={"agreements": agreements})

@@ -38,7 +38,7 @@ def allocate(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         *upper, pool = _largest_remainder(local, [*u, 1 - sum(u)])
         origin = 0
         if tax in a.taxes and (pool >= 0 or a.negative_increment == "share"):
-            r = Fraction(str(a.ratio.origin_at(year)))
+            r = next(Fraction(str(p.origin)) for p in a.ratio.schedule if p.start <= year <= (p.end or year))
             origin = _largest_remainder(pool, [r, 1 - r])[0]
         return pd.Series(
             {

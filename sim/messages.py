@@ -70,6 +70,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # scenario
     "yaml_syntax": ("YAML 语法错误：{detail}", "YAML syntax error: {detail}"),
     "yaml_alias": ("不允许使用 YAML 锚点/别名", "YAML anchors and aliases are not allowed"),
+    "yaml_depth": ("嵌套超过 {limit} 层", "nested more than {limit} levels deep"),
+    "yaml_complex_key": ("键应为简单文字，不能是列表或映射", "a key must be plain text, not a list or a mapping"),
     "yaml_duplicate_key": ("键 {name!r} 重复", "duplicate key {name!r}"),
     "yaml_not_mapping": ("情景文件的顶层应为键值映射", "the scenario's top level must be a mapping"),
     "unknown_key": ("未知的键 {name!r}{hint}", "unknown key {name!r}{hint_en}"),
@@ -78,6 +80,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "share_decimals": ("比例 {value} 最多六位小数", "share {value} may have at most six decimals"),
     "money_decimals": ("金额 {value} 最多两位小数", "amount {value} may have at most two decimals"),
     "money_negative": ("金额 {value} 不能为负", "amount {value} must not be negative"),
+    "money_range": ("金额 {value} 超过上限 {limit} 元", "amount {value} exceeds the limit of {limit} yuan"),
+    "not_finite": ("{value} 不是有限数值", "{value} is not a finite number"),
+    "control_character": ("含有控制字符", "contains a control character"),
     "shares_sum": (
         "税种 {tax} 各级留成比例之和 {total} 超过 1",
         "retention shares of {tax} sum to {total}, more than 1",

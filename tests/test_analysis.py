@@ -166,7 +166,7 @@ def test_behaviour_that_responds_to_the_ratio_forces_a_new_simulation():
                 keen.agreements[0].model_copy(
                     update={
                         "ratio": keen.agreements[0].ratio.model_copy(
-                            update={"schedule": keen.agreements[0].ratio.schedule[:1]}
+                            update={"schedule": [{"from": s.horizon.start_year, "origin": 0.2}]}
                         )
                     }
                 )

@@ -58,7 +58,7 @@ def test_a_shared_link_restores_the_ratio():
     at.query_params["state"] = encode_link("guangxi/nanning", overrides)
     at.run()
     assert not at.exception
-    assert at.session_state["computed"].projection.scenario.agreements[0].ratio.origin_at(2030) == 0.7
+    assert at.session_state["computed"].projection.scenario.agreements[0].ratio.in_force(2030) == 700_000
 
 
 def test_a_broken_link_says_so_and_shows_the_default_page():

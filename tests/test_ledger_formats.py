@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 import csv
 import io
 from pathlib import Path
@@ -148,5 +149,5 @@ def test_spreadsheet_numbers_read_as_excel_shows_them():
 def test_reference_scenario_format_keeps_working():
     # a copy of shared/scenario-reference.yaml: every key of it must keep validating
     scenario = load_scenario(Path(__file__).parent / "data" / "scenario-reference.yaml")
-    assert scenario.agreements[0].ratio.origin_at(2026) == 0.5
-    assert np.isclose(scenario.tax_rules.upper_levels[0].share["vat"], 0.3)
+    assert scenario.agreements[0].ratio.in_force(2026) == 500_000
+    assert scenario.tax_rules.upper_levels[0].share["vat"] == Decimal("0.3")

@@ -3,6 +3,7 @@ onto their baseline and are validated whole."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 import json
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def test_designs_override_only_the_sharing_terms_of_the_baseline():
     baseline = load_scenario(ROOT / "scenarios/guangxi/nanning.yaml")
     capped = load_scenario(ROOT / "scenarios/designs/d5_jingjinji_capped.yaml")
     a = capped.agreements[0]
-    assert a.ratio.basis == "years_since_start" and a.ratio.origin_at(3) == 0.5 and a.ratio.origin_at(4) == 0.0
+    assert a.ratio.basis == "years_since_start" and a.ratio.in_force(3, start_year=1) == 500_000 and a.ratio.in_force(4, start_year=1) == 0
     assert a.cap.origin_cumulative_yuan == 300_000_000 and a.sunset_year == 2032
     assert a.taxes == baseline.agreements[0].taxes and capped.population == baseline.population
     assert capped.name != baseline.name
@@ -90,5 +91,5 @@ def test_variant_lists_are_replaced_and_mappings_merged(tmp_path):
         {"agreements": {"nanning": {"ratio": {"schedule": [{"from": 2025, "origin": 0.3}]}}}, "horizon": {"years": 5}},
     )
     scenario = load_scenario(path)
-    assert [p.origin for p in scenario.agreements[0].ratio.schedule] == [0.3]
+    assert [p.origin for p in scenario.agreements[0].ratio.schedule] == [Decimal("0.3")]
     assert scenario.horizon.years == 5 and scenario.horizon.start_year == 2025

@@ -255,7 +255,7 @@ def test_zones_approved_later_take_projects_only_from_then():
             "sum to 1",
         ),
         ({"industry": {"area": "nowhere"}}, "population.industries[0].area", "not a party"),
-        ({"industry": {"reinvest_rate_per_year": 1.5}}, "population.industries[0].reinvest_rate_per_year", "[0, 1]"),
+        ({"industry": {"reinvest_rate_per_year": 1.5}}, "population.industries[0].reinvest_rate_per_year", "at most 1"),
         ({"industry": {"build_months": -1}}, "population.industries[0].build_months", "at least 0"),
         (
             {"industry": {"revenue_yuan": {"median": 1e6, "sigma": 9}}},

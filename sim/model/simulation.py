@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from sim.apportion import PPM
 from sim.errors import InputError
 from sim.model.activity import zone_indicators
 from sim.model.assessment import Verdict, assess, revocation_year
@@ -122,8 +123,7 @@ class Model:
 
     def origin_share(self, a: int, year: int) -> float:
         """The origin's share a new project would bring under agreement a in `year` (0 outside the schedule)."""
-        ratio = self.s.agreements[a].ratio
-        return ratio.origin_at(year if ratio.basis == "calendar_year" else 1) or 0.0
+        return int(self.s.agreements[a].ratio.in_force(np.array(year), start_year=year)) / PPM
 
     def _effort(self, share: float, elasticity: float) -> float:
         return 1.0 if elasticity == 0 else (share / 0.5) ** elasticity

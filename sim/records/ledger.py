@@ -116,16 +116,11 @@ def resolve(ledger: Ledger, scenario: Scenario, simulated: bool = False) -> Ledg
         raise ledger.error(early[0], "start_year_after", year=int(ledger.year[early[0]]), start=int(start[early[0]]))
     for index, agreement in enumerate(scenario.agreements):
         rows = ledger.agreement == index
-        if agreement.ratio.basis == "years_since_start":
-            age = ledger.year[rows] - start[rows] + 1
-            covered = np.array(
-                [agreement.ratio.origin_at(int(a)) is not None for a in range(int(age.max(initial=0)) + 1)]
-            )
-            bad = np.flatnonzero(~covered[age])
-            if len(bad):
-                raise ledger.error(
-                    np.flatnonzero(rows)[bad[0]], "age_uncovered", age=int(age[bad[0]]), agreement=agreement.id
-                )
+        uncovered = agreement.ratio.phase(ledger.year[rows], start[rows]) < 0  # calendar years: the base year
+        bad = np.flatnonzero(uncovered if agreement.ratio.basis == "years_since_start" else [])
+        if len(bad):
+            i = np.flatnonzero(rows)[bad[0]]
+            raise ledger.error(i, "age_uncovered", age=int(ledger.year[i] - start[i] + 1), agreement=agreement.id)
         base_missing = rows.any() and not (ledger.year[rows] == agreement.base.year).any()
         if agreement.base.rule == "base_year" and base_missing and not simulated:
             raise InputError(ledger.source, None, "base_year_missing", agreement=agreement.id, year=agreement.base.year)

@@ -6,6 +6,7 @@ Chinese and English.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,22 +22,47 @@ MAX_SCENARIO_BYTES = 1 << 20  # a scenario is a page of YAML; a megabyte is plen
 
 
 
+MAX_YAML_DEPTH = 20  # the reference format nests five deep; deeper is an attack on the parser's stack
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML without aliases (no exponential expansion) and with duplicate keys refused."""
+    """Safe YAML without aliases (no exponential expansion), bounded nesting, plain keys only, duplicate keys
+    refused, and decimals read exactly (`0.1` is Decimal("0.1"), never the float 0.1000000000000000055…)."""
+
+    depth = 0
 
     def compose_node(self, parent, index):  # noqa: ANN001
         if self.check_event(yaml.AliasEvent):
             raise _YamlRefused("yaml_alias", self.peek_event().start_mark, {})
+        if self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent):
+            self.depth += 1
+            if self.depth > MAX_YAML_DEPTH:
+                raise _YamlRefused("yaml_depth", self.peek_event().start_mark, {"limit": MAX_YAML_DEPTH})
+            node = super().compose_node(parent, index)
+            self.depth -= 1
+            return node
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # noqa: ANN001
         seen: set[object] = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _YamlRefused("yaml_complex_key", key_node.start_mark, {})
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 raise _YamlRefused("yaml_duplicate_key", key_node.start_mark, {"name": key})
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_float(self, node):  # noqa: ANN001
+        text = str(self.construct_scalar(node)).replace("_", "")
+        try:
+            return Decimal(text)  # .inf and .nan come out as Decimal infinities and NaN, refused by the schema
+        except ArithmeticError:
+            return Decimal(repr(super().construct_yaml_float(node)))  # sexagesimal 1:30.5 and other YAML 1.1 forms
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
 
 
 class _YamlRefused(Exception):

@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from sim.apportion import PPM
 from sim.scenario.checks import check_consistency
 from sim.scenario.population import Behavior, Population
-from sim.scenario.types import Ident, Indicator, Share, Strict, TaxId, Year, Yuan, ppm
+from sim.scenario.types import Amount, Ident, Indicator, Number, Rate, Share, Strict, TaxId, Text, Year, Yuan, ppm
 from sim.taxes import TAX_IDS, TAX_TYPES
 
 
@@ -33,7 +33,7 @@ class Horizon(Strict):
 
 class UpperLevel(Strict):
     id: Ident
-    name: str
+    name: Text
     name_en: str | None = None
     share: dict[TaxId, Share] = {}
 
@@ -63,18 +63,18 @@ class TaxRules(Strict):
 class Party(Strict):
     id: Ident
     kind: Literal["ftz_area", "collaborative_zone", "linked_innovation_zone", "pilot_zone", "other"]
-    name: str
+    name: Text
     name_en: str | None = None
-    city: str | None = None
-    area_km2: float | None = Field(default=None, ge=0)
-    land_ha: float | None = Field(default=None, ge=0)  # land a zone can give projects (a simpy.Container)
+    city: Text | None = None
+    area_km2: Number | None = Field(default=None, ge=0, le=1e6)
+    land_ha: Number | None = Field(default=None, ge=0, le=1e7)  # land a zone can give projects (a simpy.Container)
     approved_year: Year | None = None  # zones approved later (e.g. Chongqing, seeds/004) take projects from then
 
 
 class Base(Strict):
     rule: Literal["zero", "base_year"] = "zero"
     year: Year | None = None
-    growth: float = Field(default=0.0, ge=-1, le=10)
+    growth: Number = Field(default=0.0, ge=-1, le=10)
 
 
 class Phase(Strict):
@@ -87,12 +87,24 @@ class Ratio(Strict):
     basis: Literal["calendar_year", "years_since_start"] = "calendar_year"
     schedule: list[Phase] = Field(min_length=1)
 
-    def origin_at(self, when: int) -> float | None:
-        """The origin's share in force at a calendar year or a year since start; None if uncovered."""
-        for phase in self.schedule:
-            if phase.start <= when and (phase.end is None or when <= phase.end):
-                return phase.origin
-        return None
+    def phase(self, year: np.ndarray, start_year: np.ndarray | int = 0) -> np.ndarray:
+        """The index of the schedule phase in force for rows of calendar `year` whose entity started operating
+        in `start_year` (its year 1), or −1 where the schedule does not cover the row."""
+        year = np.asarray(year, np.int64)
+        when = year if self.basis == "calendar_year" else year - np.asarray(start_year, np.int64) + 1
+        out = np.full(when.shape, -1, np.int64)
+        for index, p in enumerate(self.schedule):
+            out[(when >= p.start) if p.end is None else (when >= p.start) & (when <= p.end)] = index
+        return out
+
+    def in_force(self, year: np.ndarray, start_year: np.ndarray | int = 0) -> np.ndarray:
+        """The origin's share in force, in millionths (0 where the schedule does not cover the row).
+
+        The one place the ratio in force is worked out: the sharing core, attribution to entities, statistics
+        and the model's expectations all ask here.
+        """
+        shares = np.array([ppm(p.origin) for p in self.schedule] + [0], np.int64)
+        return shares[self.phase(year, start_year)]
 
 
 class Cap(Strict):
@@ -150,7 +162,7 @@ class Agreement(Strict):
     id: Ident
     origin: Ident
     host: Ident
-    set_by: str | None = None
+    set_by: Text | None = None
     taxes: list[TaxId] = Field(default=list(TAX_IDS), min_length=1)
     base: Base = Base()
     stock_to: Literal["host", "origin"] = "host"
@@ -159,50 +171,57 @@ class Agreement(Strict):
     cap: Cap = Cap()
     floor: Floor = Floor()
     sunset_year: Year | None = None
+    revoked_year: Year | None = None  # the zone was revoked (DOMAIN.md §3.8): sharing ends after this year
     cost_sharing: list[CostItem] = []
     statistics: StatisticsRules = StatisticsRules()
     attraction_reward: AttractionReward | None = None
     ecological_compensation: EcologicalCompensation | None = None
 
+    @property
+    def sharing_ends(self) -> int | None:
+        """The last year the origin shares: the sunset or the revocation, whichever comes first."""
+        ends = [y for y in (self.sunset_year, self.revoked_year) if y is not None]
+        return min(ends) if ends else None
+
 
 class AssessmentIndicator(Strict):
-    weight: float = Field(ge=0)
-    region_growth: float
+    weight: Number = Field(ge=0, le=100)
+    region_growth: Number = Field(ge=-1, le=10)
 
 
 class Assessment(Strict):
     indicators: dict[Indicator, AssessmentIndicator] = Field(min_length=1)
-    points_per_pp: float = Field(default=1.0, ge=0)
-    innovation_bonus: float = Field(default=0.0, ge=0)
-    pass_score: float = 0.0
-    revoke_after_failed_years: int = Field(default=2, ge=1)
-    innovation_awards_per_year: float = Field(default=0.0, ge=0)  # illustrative Poisson rate per zone
+    points_per_pp: Number = Field(default=1.0, ge=0, le=1000)
+    innovation_bonus: Number = Field(default=0.0, ge=0, le=1000)
+    pass_score: Number = Field(default=0.0, ge=-1e6, le=1e6)
+    revoke_after_failed_years: int = Field(default=2, ge=1, le=100)
+    innovation_awards_per_year: Number = Field(default=0.0, ge=0, le=100)  # illustrative Poisson rate per zone
 
 
 class Region(Strict):
     """The region's own totals, against which the FTZ's shares are measured (targets of seeds/001)."""
 
     year: Year
-    fdi_yuan: Yuan
-    trade_yuan: Yuan
-    growth: float = Field(default=0.05, ge=-0.5, le=1)
+    fdi_yuan: Amount
+    trade_yuan: Amount
+    growth: Number = Field(default=0.05, ge=-0.5, le=1)
 
 
 class Targets(Strict):
     year: Year
-    tax_revenue_yuan: Yuan | None = None
-    industrial_output_yuan: Yuan | None = None
-    entities_multiple: float | None = Field(default=None, gt=0)
-    fdi_share_of_region: Share | None = None
-    trade_share_of_region: Share | None = None
+    tax_revenue_yuan: Amount | None = None
+    industrial_output_yuan: Amount | None = None
+    entities_multiple: Number | None = Field(default=None, gt=0)
+    fdi_share_of_region: Rate | None = None
+    trade_share_of_region: Rate | None = None
     region: Region | None = None  # needed for the two shares
 
 
 class Scenario(Strict):
     schema_: Literal["ftzshare/v1"] = Field(alias="schema")
-    name: str
+    name: Text
     name_en: str | None = None
-    description: str | None = None
+    description: Text | None = None
     horizon: Horizon
     tax_rules: TaxRules = TaxRules()
     parties: list[Party] = Field(min_length=2)

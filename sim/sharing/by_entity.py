@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.apportion import by_shares, by_weights, pair
 from sim.ledger import Ledger
-from sim.scenario import Scenario, ppm
+from sim.scenario import Scenario
 from sim.sharing.split import Allocation
 
 NO_ENTITY = "(none)"  # the entity id of a cell's amounts when the ledger has no rows in that cell
@@ -91,7 +91,5 @@ def _entity_ratio(scenario: Scenario, agreement: np.ndarray, year: np.ndarray, s
     out = np.zeros(len(agreement), np.int64)
     for index, a in enumerate(scenario.agreements):
         rows = agreement == index
-        when = year[rows] if a.ratio.basis == "calendar_year" else year[rows] - start[rows] + 1
-        distinct, position = np.unique(when, return_inverse=True)
-        out[rows] = np.array([ppm(a.ratio.origin_at(int(w)) or 0) for w in distinct], np.int64)[position]
+        out[rows] = a.ratio.in_force(year[rows], start[rows])
     return out

@@ -174,22 +174,12 @@ def _units(a: Agreement, calendar: np.ndarray, n_ages: int) -> tuple[np.ndarray,
     By calendar year there is one unit per year (years outside the schedule — a base year before the
     horizon — have share 0). By years since start each phase of the schedule is a unit.
     """
-    phases = a.ratio.schedule
     if a.ratio.basis == "calendar_year":
-        shares = [a.ratio.origin_at(int(y)) for y in calendar]
-        ratio = np.array([[ppm(s) if s is not None else 0] for s in shares], np.int64)
-        return np.zeros((len(calendar), n_ages), np.int64), ratio
-    phase_of_age = np.array(
-        [
-            next(p for p, ph in enumerate(phases) if ph.start <= age and (ph.end is None or age <= ph.end))
-            if a.ratio.origin_at(age) is not None
-            else 0
-            for age in range(1, n_ages + 1)
-        ],
-        np.int64,
-    )
-    ratio = np.array([[ppm(ph.origin) for ph in phases]] * len(calendar), np.int64)
-    return np.broadcast_to(phase_of_age, (len(calendar), n_ages)), ratio
+        return np.zeros((len(calendar), n_ages), np.int64), a.ratio.in_force(calendar)[:, None]
+    ages = np.arange(1, n_ages + 1)
+    phase_of_age = np.maximum(a.ratio.phase(ages, start_year=1), 0)  # rows uncovered are refused by the ledger
+    shares = a.ratio.in_force(np.array([p.start for p in a.ratio.schedule]), start_year=1)  # one per phase
+    return np.broadcast_to(phase_of_age, (len(calendar), n_ages)), np.broadcast_to(shares, (len(calendar), len(shares)))
 
 
 def _base(a: Agreement, calendar: np.ndarray, pool: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Statistics credited to each party (DOMAIN.md §3): `split`, `double_count`, `host` or `origin`.
 
 `split` uses the rule's own `origin` share, else the tax ratio in force — by calendar year, or by the
-entity's own phase under a years-since-start schedule — and gives the host everything after the sunset.
+entity's own phase under a years-since-start schedule — and gives the host everything after the sunset or
+the revocation.
 """
 
 from __future__ import annotations
@@ -75,17 +76,10 @@ def _origin_share(records: StatisticsRecords, scenario: Scenario, ledger: Ledger
                 share[sel] = ppm(rule.origin)
             elif rule.rule == "split":
                 year = records.year[sel]
-                if a.ratio.basis == "calendar_year":
-                    when = year
-                else:
-                    start = np.array(
-                        [starts.get((e, index), y) for e, y in zip(records.entity[sel], year, strict=True)]
-                    )
-                    when = year - np.minimum(start, year) + 1
-                distinct, position = np.unique(when, return_inverse=True)
-                share[sel] = np.array([ppm(a.ratio.origin_at(int(w)) or 0) for w in distinct], np.int64)[position]
-            if a.sunset_year is not None and rule.rule == "split":
-                share[sel[records.year[sel] > a.sunset_year]] = 0
+                start = np.array([starts.get((e, index), y) for e, y in zip(records.entity[sel], year, strict=True)])
+                share[sel] = a.ratio.in_force(year, np.minimum(start, year))
+            if a.sharing_ends is not None and rule.rule == "split":
+                share[sel[records.year[sel] > a.sharing_ends]] = 0
     return share
 
 

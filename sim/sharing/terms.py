@@ -25,8 +25,8 @@ def apply_terms(
     sunset = np.zeros_like(origin)
     cap = np.zeros_like(origin)
     floor = np.zeros_like(origin)
-    if a.sunset_year is not None:
-        after = calendar > a.sunset_year
+    if a.sharing_ends is not None:  # after a sunset or a revocation the host keeps the origin's part
+        after = calendar > a.sharing_ends
         sunset[after] = origin[after]
         origin_split[after] = 0
     origin -= sunset
