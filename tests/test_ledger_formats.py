@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pyarrow as pa
 import pytest

@@ -3,8 +3,8 @@ onto their baseline and are validated whole."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -45,7 +45,8 @@ def test_designs_override_only_the_sharing_terms_of_the_baseline():
     baseline = load_scenario(ROOT / "scenarios/guangxi/nanning.yaml")
     capped = load_scenario(ROOT / "scenarios/designs/d5_jingjinji_capped.yaml")
     a = capped.agreements[0]
-    assert a.ratio.basis == "years_since_start" and a.ratio.in_force(3, start_year=1) == 500_000 and a.ratio.in_force(4, start_year=1) == 0
+    assert a.ratio.basis == "years_since_start"
+    assert a.ratio.in_force(3, start_year=1) == 500_000 and a.ratio.in_force(4, start_year=1) == 0
     assert a.cap.origin_cumulative_yuan == 300_000_000 and a.sunset_year == 2032
     assert a.taxes == baseline.agreements[0].taxes and capped.population == baseline.population
     assert capped.name != baseline.name

@@ -21,7 +21,6 @@ from sim.scenario.variants import resolve_variant
 MAX_SCENARIO_BYTES = 1 << 20  # a scenario is a page of YAML; a megabyte is plenty and bounds parsing
 
 
-
 MAX_YAML_DEPTH = 20  # the reference format nests five deep; deeper is an attack on the parser's stack
 
 

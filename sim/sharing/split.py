@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 
 from sim.apportion import PPM, by_shares, by_weights, pair
-from sim.scenario import Agreement, Scenario, ppm
+from sim.scenario import Agreement, Scenario
 from sim.sharing.cube import Cube
 from sim.sharing.terms import apply_terms
 from sim.taxes import TAX_IDS
