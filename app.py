@@ -299,7 +299,7 @@ with explain_tab:
         cell = st.selectbox(
             t("app_explain_pick"), cells, format_func=lambda c: f"{c[0]} · {c[1]} · {c[2]}", key="explain"
         )
-        steps = explain(allocation, st.session_state["computed"].projection.first.effective, *cell, "app")
+        steps = explain(allocation, st.session_state["computed"].projection.first.effective, *cell, "app", lang)
         chain = pd.DataFrame(
             [
                 {

@@ -3,12 +3,18 @@ tables in 万元 and download payloads. No Streamlit here, so all of it is testa
 
 from __future__ import annotations
 
+import atexit
 import base64
 import io
 import json
+import os
+import re
+import shutil
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,14 +67,81 @@ def decode_link(token: str) -> tuple[str, dict]:
         raise InputError("link", "state", "bad_link") from None
 
 
-def read_upload(name: str, content: bytes, limit: int) -> Path:
-    """An upload saved inside a fresh temporary folder under its own base name only (no path from the user)."""
+def upload_name(name: str) -> str:
+    """What an upload is called in messages: the base name the browser sent, printable, at most 120 characters."""
+    base = re.split(r"[\\/]", str(name))[-1]
+    base = "".join(c if c.isprintable() else "?" for c in base).strip()
+    return base[:120] or "upload"
+
+
+def _upload_file(folder: Path, shown: str) -> Path:
+    """Saved under a fixed name (only the lowercase suffix of the user's name, which tells CSV from XLSX)."""
+    suffix = Path(shown).suffix.lower()
+    return folder / ("upload" + (suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""))
+
+
+@contextmanager
+def uploaded(name: str, content: bytes, limit: int) -> Iterator[Path]:
+    """The upload as a file in a fresh temporary folder, removed on leaving. An `InputError` raised inside names
+    the uploaded file by its own name (`mine.yaml:agreements[0]`), never the server's temporary path.
+
+        with support.uploaded(upload.name, upload.getvalue(), MAX_SCENARIO_BYTES) as path:
+            data = scenario_data(path)
+    """
+    shown = upload_name(name)
     if len(content) > limit:
-        raise InputError(Path(name).name, None, "file_too_large", size=len(content), limit=limit)
+        raise InputError(shown, None, "file_too_large", size=len(content), limit=limit)
+    with tempfile.TemporaryDirectory(prefix="ftzshare-upload-") as folder:
+        path = _upload_file(Path(folder), shown)
+        path.write_bytes(content)
+        try:
+            yield path
+        except InputError as error:
+            raise named(error, path, shown) from None
+
+
+def named(error: InputError, path: Path, shown: str) -> InputError:
+    """The same error with the upload's temporary path replaced by the upload's own name (and the bundled
+    library's place on the server by `scenarios/`), in the file and in any parameter."""
+    replacements = []
+    for real in dict.fromkeys((path, path.resolve())):
+        replacements += [(str(real), shown), (str(real.parent) + os.sep, ""), (str(real.parent), "")]
+    replacements.append((str(SCENARIOS) + os.sep, "scenarios/"))
+
+    def clean(text: str) -> str:
+        for old, new in replacements:
+            text = text.replace(old, new)
+        return text
+
+    params = {k: clean(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return InputError(clean(error.file), error.where, error.key, **params)
+
+
+_KEPT_UPLOADS = 16
+_uploads: list[Path] = []
+
+
+def read_upload(name: str, content: bytes, limit: int) -> Path:
+    """An upload saved inside a fresh temporary folder under a fixed name (no path from the user).
+
+    Prefer `uploaded()`, which removes the folder after use and names errors by the upload's own name. Folders made
+    here are removed when more than a few newer ones exist, and at exit, so reruns of the app do not fill the disk."""
+    shown = upload_name(name)
+    if len(content) > limit:
+        raise InputError(shown, None, "file_too_large", size=len(content), limit=limit)
     folder = Path(tempfile.mkdtemp(prefix="ftzshare-upload-"))
-    path = folder / ("upload" + Path(name).suffix.lower()[:6])
+    path = _upload_file(folder, shown)
     path.write_bytes(content)
+    _uploads.append(folder)
+    while len(_uploads) > _KEPT_UPLOADS:
+        shutil.rmtree(_uploads.pop(0), ignore_errors=True)
     return path
+
+
+@atexit.register
+def _remove_uploads() -> None:
+    while _uploads:
+        shutil.rmtree(_uploads.pop(), ignore_errors=True)
 
 
 @dataclass
@@ -118,8 +191,8 @@ def waterfall(projection: Projection, lang: str = "zh") -> list[tuple[str, str, 
     a = projection.first.settlement.allocation
     levels = {u.id: u.name if lang == "zh" else u.name_en or u.id for u in projection.scenario.tax_rules.upper_levels}
     steps = [
-        ("total", render("part_total", lang), int(a.total.sum())),
-        ("central", render("part_central", lang), int(a.central.sum())),
+        ("total", render("step_total", lang), int(a.total.sum())),
+        ("central", render("step_central", lang), int(a.central.sum())),
     ]
     steps += [(level, levels[level], int(a.upper[..., j].sum())) for j, level in enumerate(a.upper_ids)]
     return steps + [(role, render(f"part_{role}", lang), int(getattr(a, role).sum())) for role in ("origin", "host")]

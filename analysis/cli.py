@@ -176,9 +176,8 @@ def _explain(args: argparse.Namespace) -> int:
         scenario = _with_run_revocations(scenario, args.run)
         ledger_path = args.run / "ledger.csv"
     ledger = read_ledger(ledger_path, scenario, args.sheet)
-    steps = explain(
-        allocate(build_cube(ledger, scenario), scenario), scenario, args.agreement, args.year, args.tax, "command line"
-    )
+    allocation = allocate(build_cube(ledger, scenario), scenario)
+    steps = explain(allocation, scenario, args.agreement, args.year, args.tax, "command line", args.lang)
     width = max(len(label(step, args.lang)) for step in steps) + 2
     print(f"{args.agreement} {args.year} {args.tax}")
     for step in steps:

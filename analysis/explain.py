@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.errors import InputError, suggestion
-from sim.scenario import Scenario
+from sim.messages import render
+from sim.scenario import Agreement, Scenario
 from sim.sharing.split import Allocation
 from sim.taxes import TAX_IDS
 
@@ -24,28 +25,9 @@ class Step:
     detail: str = ""
 
 
-LABELS = {
-    "total": ("税收合计", "total tax"),
-    "central": ("中央级", "central"),
-    "local": ("地方级", "local part"),
-    "pool": ("分享池（扣除上级留成后）", "pool (after upper levels)"),
-    "base": ("基数", "base"),
-    "increment": ("增量 = 分享池 − 基数", "increment = pool − base"),
-    "repaid": ("弥补以前年度缺口（归存量方）", "deficit paid back (to stock_to)"),
-    "deficit": ("尚待弥补缺口", "deficit still carried"),
-    "to_stock": ("归存量方合计", "to stock_to in all"),
-    "split": ("按比例分享额", "amount split"),
-    "ratio": ("来源方比例", "origin's ratio in force"),
-    "origin_split": ("来源方按比例所得", "origin's part of the split"),
-    "sunset_adj": ("到期后转归承接方", "moved to the host after sunset"),
-    "cap_adj": ("超封顶转归承接方", "moved to the host by the cap"),
-    "floor_adj": ("保底转归承接方", "moved to the host by the floor"),
-    "origin": ("来源方最终所得", "origin in the end"),
-    "host": ("承接方最终所得", "host in the end"),
-}
-
-
-def explain(allocation: Allocation, scenario: Scenario, agreement: str, year: int, tax: str, source: str) -> list[Step]:
+def explain(
+    allocation: Allocation, scenario: Scenario, agreement: str, year: int, tax: str, source: str, lang: str = "zh"
+) -> list[Step]:
     ids = [a.id for a in scenario.agreements]
     if agreement not in ids:
         raise InputError(source, "--agreement", "variant_unknown_id", value=agreement, **suggestion(agreement, ids))
@@ -66,13 +48,13 @@ def explain(allocation: Allocation, scenario: Scenario, agreement: str, year: in
     agreement_terms = scenario.agreements[a]
     steps += [
         Step("pool", fen("pool")),
-        Step("base", fen("base"), agreement_terms.base.rule),
+        Step("base", fen("base"), base_source(agreement_terms, lang)),
         Step("increment", fen("increment")),
     ]
     steps += [
         Step("repaid", fen("repaid")),
         Step("deficit", fen("deficit")),
-        Step("to_stock", fen("to_stock"), agreement_terms.stock_to),
+        Step("to_stock", fen("to_stock"), render(f"stock_to_{agreement_terms.stock_to}", lang)),
     ]
     ratio = allocation.ratio[cell]
     steps += [Step("split", fen("split")), Step("ratio", None, "" if np.isnan(ratio) else f"{ratio:.6f}")]
@@ -82,8 +64,16 @@ def explain(allocation: Allocation, scenario: Scenario, agreement: str, year: in
     return steps
 
 
+def base_source(a: Agreement, lang: str = "zh") -> str:
+    """Where a cell's base came from: the zero rule, or the pool of the base year (grown)."""
+    if a.base.rule == "zero":
+        return render("step_base_zero", lang)
+    if a.base.growth:
+        return render("step_base_year_grown", lang, year=a.base.year, growth=a.base.growth)
+    return render("step_base_year", lang, year=a.base.year)
+
+
 def label(step: Step, lang: str = "zh") -> str:
     if step.key.startswith("upper:"):
         return step.detail if lang == "zh" else step.key.split(":", 1)[1]
-    zh, en = LABELS[step.key]
-    return zh if lang == "zh" else en
+    return render(f"step_{step.key}", lang)

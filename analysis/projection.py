@@ -18,11 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.settlement import Settlement, settle
+from sim.ledger import Ledger
 from sim.model.records import landed_investment, statistics_of
 from sim.model.simulation import Model, Simulation
 from sim.model.tax_calendar import ledger_of
 from sim.records.ledger import resolve
 from sim.scenario import Scenario
+from sim.sharing.by_entity import NO_ENTITY
 from sim.sharing.cube import Cube, build_cube
 from sim.sharing.fiscal import fiscal_balance
 from sim.sharing.split import allocate
@@ -70,12 +72,44 @@ def with_revocations(scenario: Scenario, revoked: dict[int, int]) -> Scenario:
     return scenario.model_copy(update={"agreements": agreements})
 
 
+def with_base_year_rows(ledger: Ledger, scenario: Scenario) -> Ledger:
+    """The simulated ledger with a zero row in the base year of each agreement whose zone collected nothing then.
+
+    A real ledger without rows in an agreement's base year is refused (a forgotten export would silently make the
+    stock zero); the simulation knows the zone collected nothing and says so, so its `ledger.csv` settles again.
+    """
+    missing = [
+        i
+        for i, a in enumerate(scenario.agreements)
+        if a.base.rule == "base_year" and not ((ledger.agreement == i) & (ledger.year == a.base.year)).any()
+    ]
+    if not missing:
+        return ledger
+    n = len(missing)
+    years = np.array([scenario.agreements[i].base.year for i in missing], np.int64)
+    extra = {
+        "entity_ids": np.append(ledger.entity_ids, NO_ENTITY),
+        "entity": np.full(n, len(ledger.entity_ids), np.int64),
+        "agreement": np.array(missing, np.int64),
+        "year": years,
+        "month": np.full(n, 12, np.int64),
+        "tax": np.zeros(n, np.int64),
+        "amount": np.zeros(n, np.int64),
+        "central": np.zeros(n, np.int64),
+        "has_central": np.zeros(n, bool),
+        "start_year": years,
+        "row_numbers": len(ledger) + 2 + np.arange(n),
+    }
+    merged = {k: v if k == "entity_ids" else np.concatenate([getattr(ledger, k), v]) for k, v in extra.items()}
+    return Ledger(**{**ledger.__dict__, **merged})
+
+
 def replicate(scenario: Scenario, seed: np.random.SeedSequence, index: int, on_year=None) -> Replication:
     """Model → ledger → core, for one replication."""
     rng = np.random.default_rng(seed)
     simulation = Model(scenario, rng, on_year).run()
     effective = with_revocations(scenario, simulation.revoked)
-    ledger = resolve(ledger_of(simulation, rng), effective, simulated=True)
+    ledger = resolve(with_base_year_rows(ledger_of(simulation, rng), effective), effective, simulated=True)
     settlement = settle(effective, ledger, statistics_of(simulation), landed_investment(simulation))
     return Replication(index, simulation, effective, settlement)
 

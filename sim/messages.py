@@ -121,6 +121,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "usage": ("命令行错误：{detail}", "command line: {detail}"),
     "output_not_dir": ("输出位置不是文件夹", "output path is not a folder"),
     "output_write": ("无法写入输出：{detail}", "cannot write output: {detail}"),
+    "output_below_file": ("输出位置位于文件 {parent} 之下", "output path lies below the file {parent}"),
+    "output_mount": (
+        "输出文件夹是挂载点，无法整体替换；请指定其中的一个文件夹",
+        "output folder is a mount point and cannot be replaced whole; name a folder inside it",
+    ),
+    "output_locked": (
+        "另一次运行正在写入此输出文件夹（已等待 {seconds} 秒）；请待其完成后重试",
+        "another run is writing this output folder (waited {seconds} s); try again when it has finished",
+    ),
+    "output_foreign": (
+        "输出文件夹中已有非本程序生成的文件（如 {example}），不予覆盖；请指定新的或空的文件夹",
+        "output folder holds files ftzshare did not write (such as {example}); name a new or empty folder",
+    ),
 }
 
 
@@ -176,7 +189,27 @@ MESSAGES.update(
             "情景没有 population 部分，无法模拟",
             "the scenario has no population block to simulate",
         ),
+        "too_many_entities": (
+            "模拟期内将登记 {total} 个市场主体（ftz_entities + new_per_year × {years} 年），超过上限 {limit}",
+            "{total} entities would register over the run (ftz_entities + new_per_year × {years} years), "
+            "more than the limit of {limit}",
+        ),
+        "too_many_entity_years": (
+            "市场主体数 × 模拟年数 = {total}，超过上限 {limit}；请减少 ftz_entities、new_per_year 或缩短 horizon.years",
+            "entities × horizon years = {total}, more than the limit of {limit}: lower ftz_entities or new_per_year, "
+            "or shorten horizon.years",
+        ),
+        "too_many_project_years": (
+            "预计落地项目数 × 模拟年数约为 {total}，超过上限 {limit}；请减少 ftz_entities、new_per_year，"
+            "降低 reinvest_rate_per_year 或减少协同区 land_ha",
+            "expected zone projects × horizon years ≈ {total}, more than the limit of {limit}: lower ftz_entities, "
+            "new_per_year or reinvest_rate_per_year, or give the zones less land_ha",
+        ),
         "variant_cycle": ("变体引用形成循环：{value}", "variants extend each other in a cycle: {value}"),
+        "extends_outside": (
+            "extends 只能引用本文件所在文件夹（含子文件夹）或内置情景库中的情景文件：{value!r}",
+            "extends may name only a scenario in this file's folder (or below it) or in the bundled library: {value!r}",
+        ),
         "variant_unknown_id": ("基准情景中没有 {value!r}{hint}", "the baseline has no {value!r}{hint_en}"),
         "explain_no_row": (
             "协议 {agreement} 在 {year} 年没有 {tax} 的分配结果",
@@ -320,9 +353,39 @@ MESSAGES.update(
             "where the tax goes, from the total to each party ({unit})",
         ),
         "chart_compare_cumulative": ("各方案{role}累计分成（{unit}）", "{role} cumulative receipts by design ({unit})"),
-        "part_total": ("税收合计", "total tax"),
-        "part_central": ("中央级", "central"),
         "part_origin": ("来源方", "origin"),
         "part_host": ("承接方", "host"),
+    }
+)
+
+# The steps of an allocation (DOMAIN.md §3), one name each wherever they appear: explain, the workbooks, the
+# app, allocation_detail.csv's readers.
+MESSAGES.update(
+    {
+        "step_total": ("税收合计", "total tax"),
+        "step_central": ("中央级", "central"),
+        "step_local": ("地方级", "local part"),
+        "step_pool": ("分享池（扣除上级留成后）", "pool (after upper levels)"),
+        "step_base": ("基数", "base"),
+        "step_base_zero": ("基数规则：零基数（全部为增量）", "base rule: zero (all of it is increment)"),
+        "step_base_year": ("基数取自 {year} 年的分享池", "the base is the pool of {year}"),
+        "step_base_year_grown": (
+            "基数取自 {year} 年的分享池，每年增长 {growth}",
+            "the base is the pool of {year}, grown {growth} a year",
+        ),
+        "step_increment": ("增量 = 分享池 − 基数", "increment = pool − base"),
+        "step_repaid": ("弥补以前年度缺口（归存量方）", "deficit paid back (to stock_to)"),
+        "step_deficit": ("结转缺口（尚待弥补）", "deficit carried forward"),
+        "step_to_stock": ("归存量方合计", "to stock_to in all"),
+        "step_split": ("按比例分享额", "amount split"),
+        "step_ratio": ("来源方比例", "origin's ratio in force"),
+        "step_origin_split": ("来源方按比例所得", "origin's part of the split"),
+        "step_sunset_adj": ("到期或撤销后转归承接方", "moved to the host after sunset or revocation"),
+        "step_cap_adj": ("超封顶转归承接方", "moved to the host by the cap"),
+        "step_floor_adj": ("保底转归承接方", "moved to the host by the floor"),
+        "step_origin": ("来源方分成", "origin's receipts"),
+        "step_host": ("承接方分成", "host's receipts"),
+        "stock_to_host": ("承接方", "host"),
+        "stock_to_origin": ("来源方", "origin"),
     }
 )

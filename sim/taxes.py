@@ -1,11 +1,14 @@
 """Tax types and the national central : local split in force (DOMAIN.md §2).
 
-Scenario files may override the central shares; what is listed here is the default.
+The shares are data: `national.central_share.<tax id>` in `sim/parameters/national.yaml`, dated, with their
+documents. Scenario files may override the central shares; the national rule is the default.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sim.parameters import parameter
 
 
 @dataclass(frozen=True)
@@ -13,20 +16,28 @@ class TaxType:
     id: str
     name: str  # Chinese name, as in treasury exports
     name_en: str
-    central_share: str  # decimal text, exact
+
+    @property
+    def central_share(self) -> str:
+        """The national central share in force (the last dated value), as exact decimal text."""
+        return str(parameter(f"national.central_share.{self.id}").latest)
+
+    def central_share_at(self, year: int) -> str:
+        """The national central share in force on 1 January of `year`, as exact decimal text."""
+        return str(parameter(f"national.central_share.{self.id}").at(year))
 
 
 TAX_TYPES: tuple[TaxType, ...] = (
-    TaxType("vat", "增值税", "domestic VAT", "0.5"),
-    TaxType("cit", "企业所得税", "corporate income tax", "0.6"),
-    TaxType("iit", "个人所得税", "individual income tax", "0.6"),
-    TaxType("urban_maintenance", "城市维护建设税", "urban maintenance & construction tax", "0"),
-    TaxType("property", "房产税", "property tax", "0"),
-    TaxType("land_use", "城镇土地使用税", "urban land use tax", "0"),
-    TaxType("land_appreciation", "土地增值税", "land appreciation tax", "0"),
-    TaxType("deed", "契税", "deed tax", "0"),
-    TaxType("stamp", "印花税", "stamp duty (not securities)", "0"),
-    TaxType("environmental", "环境保护税", "environmental protection tax", "0"),
+    TaxType("vat", "增值税", "domestic VAT"),
+    TaxType("cit", "企业所得税", "corporate income tax"),
+    TaxType("iit", "个人所得税", "individual income tax"),
+    TaxType("urban_maintenance", "城市维护建设税", "urban maintenance & construction tax"),
+    TaxType("property", "房产税", "property tax"),
+    TaxType("land_use", "城镇土地使用税", "urban land use tax"),
+    TaxType("land_appreciation", "土地增值税", "land appreciation tax"),
+    TaxType("deed", "契税", "deed tax"),
+    TaxType("stamp", "印花税", "stamp duty (not securities)"),
+    TaxType("environmental", "环境保护税", "environmental protection tax"),
 )
 
 TAX_IDS: tuple[str, ...] = tuple(t.id for t in TAX_TYPES)

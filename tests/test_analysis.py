@@ -308,8 +308,8 @@ def test_explain_a_run_uses_its_revocations(tmp_path, capsys):
     with_run = capsys.readouterr().out
     assert main([*args, "--ledger", str(tmp_path / "run" / "ledger.csv")]) == 0
     without = capsys.readouterr().out
-    origin = [line for line in with_run.splitlines() if "origin in the end" in line][0]
+    origin = [line for line in with_run.splitlines() if "origin's receipts" in line][0]
     assert origin.split()[-1] == "0.00"
-    assert [line for line in without.splitlines() if "origin in the end" in line][0].split()[-1] != "0.00"
+    assert [line for line in without.splitlines() if "origin's receipts" in line][0].split()[-1] != "0.00"
     sunset = [line for line in with_run.splitlines() if "after sunset" in line][0]
     assert sunset.split()[-1] != "0.00"

@@ -63,7 +63,7 @@ def test_statistics_match_the_hand_worked_table(settled):
 
 def test_summary_records_totals_and_provenance(settled):
     summary = json.loads((settled / "summary.json").read_text(encoding="utf-8"))
-    assert summary["totals"]["origin"] == "283360.01" and summary["totals"]["host"] == "1118440.00"
+    assert summary["totals"]["origin"] == "287360.01" and summary["totals"]["host"] == "1114440.00"
     # all years: 2023 net −252,599.99 (WORKED.md) + 2024 receipts 71,800 + 1,900 + 10,500 = −168,399.99
     assert summary["by_agreement"]["nanning"]["net_benefit_origin_yuan"] == "-168399.99"
     assert len(summary["scenario_sha256"]) == 64 and summary["seed"] is None

@@ -182,7 +182,9 @@ def _check_terms(scenario, allocation):
         if a.sunset_year is not None:
             assert (allocation.origin[i][years > a.sunset_year] == 0).all()
         if a.cap.origin_cumulative_yuan is not None:
-            received = (allocation.origin_split[i] - allocation.cap_adj[i] - _after_sunset(a, allocation, i))[:, shared]
+            # the cap counts what the origin kept, after floor top-ups (DOMAIN.md §3.7)
+            kept = allocation.origin_split[i] - allocation.cap_adj[i] - allocation.floor_adj[i]
+            received = (kept - _after_sunset(a, allocation, i))[:, shared]
             assert np.cumsum(received.sum(axis=1)).max(initial=0) <= round(a.cap.origin_cumulative_yuan * 100)
         if a.floor.host_yearly_yuan is not None:
             host = allocation.host[i][:, shared].sum(axis=1)

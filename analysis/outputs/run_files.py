@@ -1,5 +1,7 @@
-"""What `ftzshare run` writes beyond a settlement: the simulated ledger and records, events, land queue,
-assessment, every replication's receipts, and the receipts chart."""
+"""What `ftzshare run` writes beyond a settlement: the scenario in force, the simulated ledger and records,
+events, land queue, assessment, every replication's receipts, and the receipts chart.
+
+`settle scenario_in_force.yaml --ledger ledger.csv` reproduces `allocation.csv` byte for byte."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from analysis.settlement import write_settlement
 from sim.model.records import statistics_of
 from sim.model.simulation import NEVER
 from sim.money import yuan_text
+from sim.scenario.loading import dump_scenario
 
 
 def write_projection(projection: Projection, out: Path, inputs: dict[str, Path], replications: int) -> dict:
@@ -45,6 +48,8 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
     }
 
     def files(folder: Path) -> None:
+        note = f"The scenario in force in replication 1 (seed {projection.seed}): {s.name}, revocations applied."
+        (folder / "scenario_in_force.yaml").write_text(dump_scenario(s, note), encoding="utf-8")
         write_csv(ledger_table(first.settlement.ledger, s), folder / "ledger.csv")
         write_csv(records_table(statistics_of(sim), s), folder / "statistics_records.csv")
         write_csv(events_table(sim), folder / "events.csv")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from sim.indicators import COUNT_INDICATORS, INDICATORS
@@ -55,6 +57,9 @@ def detail_table(allocation: Allocation, scenario: Scenario) -> pd.DataFrame:
         table[name] = format_yuan(getattr(allocation, name)[index])
     ratio = allocation.ratio[index]
     table["ratio"] = np.where(np.isnan(ratio), "", np.char.mod("%.6f", np.nan_to_num(ratio)))
+    # the year whose pool is the base (blank under the zero rule): never another year's pool
+    base_years = np.array([str(a.base.year) if a.base.rule == "base_year" else "" for a in scenario.agreements], object)
+    table.insert(table.columns.get_loc("base") + 1, "base_year", base_years[index[0]])
     return table
 
 
@@ -124,13 +129,85 @@ def party_totals(allocation: Allocation) -> dict[str, int]:
     return totals
 
 
+# ---------------------------------------------------------------- text a spreadsheet must not run
+# A cell starting with = + - @ tab or CR is read by Excel and LibreOffice as a formula (CSV injection, OWASP). Names,
+# ids and notes come from users' files, so such values are marked as text: in CSV with a leading single quote (the
+# OWASP convention), in XLSX as a string cell with Excel's quote prefix (analysis.outputs.workbook). Numbers we write
+# (`-12.05`) stay numbers, except in the columns that hold names and ids, where `-1` is an id and stays text too.
+FORMULA_START = "=+-@\t\r"
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
+NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+TEXT_COLUMNS = frozenset(
+    {
+        "entity_id",
+        "agreement",
+        "origin_area",
+        "zone",
+        "party",
+        "party_name",
+        "origin_party",
+        "host_party",
+        "scenario",
+        "name",
+        "name_en",
+        "description",
+        "note",
+        "notes",
+        "label",
+        "file",
+        "industry",
+    }
+)
+_NUMBER = re.compile(NUMBER_PATTERN)
+
+
+def needs_text_mark(value: object, column: str | None = None) -> bool:
+    """Would a spreadsheet take this value for a formula? (`column` None: a header or a free text, always text.)"""
+    if not isinstance(value, str) or not value or value[0] not in FORMULA_START:
+        return False
+    return column is None or column in TEXT_COLUMNS or _NUMBER.fullmatch(value) is None
+
+
+def csv_text(value: str, column: str | None = None) -> str:
+    """The value as written to CSV: a leading `'` where a spreadsheet would run it."""
+    return "'" + value if needs_text_mark(value, column) else value
+
+
+def _csv_column(array: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
+    """`csv_text` over a whole column, vectorised (a million-row ledger has mostly harmless values)."""
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return array  # numbers, dates, booleans: written as such
+    marked = pc.match_substring_regex(array, FORMULA_PATTERN)
+    if column not in TEXT_COLUMNS:
+        marked = pc.and_(marked, pc.invert(pc.match_substring_regex(array, NUMBER_PATTERN)))
+    if not pc.any(marked).as_py():
+        return array
+    quote, empty = pa.scalar("'", array.type), pa.scalar("", array.type)
+    return pc.if_else(marked, pc.binary_join_element_wise(quote, array, empty), array)
+
+
+def _csv_header(columns: pd.Index) -> bytes:
+    cells = []
+    for name in map(str, columns):
+        name = csv_text(name)
+        if any(c in name for c in ',"\r\n'):
+            name = '"' + name.replace('"', '""') + '"'
+        cells.append(name)
+    return (",".join(cells) + "\n").encode()
+
+
 def write_csv(table: pd.DataFrame, path: Path) -> None:
-    """UTF-8, LF, unquoted unless a value needs quotes; Arrow's writer keeps million-row files to about a second."""
+    """UTF-8, LF, unquoted unless a value needs quotes; Arrow's writer keeps million-row files to about a second.
+    Text a spreadsheet would run as a formula gets a leading `'` (`csv_text`); numbers stay numbers."""
     arrow = pa.Table.from_pandas(table, preserve_index=False)
+    arrow = pa.table(
+        [_csv_column(arrow.column(i), str(name)) for i, name in enumerate(table.columns)],
+        names=[str(n) for n in arrow.column_names],
+    )
     for quoting in ("none", "needed"):  # "none" fails when a value holds a comma, quote or newline
         try:
             with path.open("wb") as handle:
-                handle.write((",".join(map(str, table.columns)) + "\n").encode())
+                handle.write(_csv_header(table.columns))
                 options = pacsv.WriteOptions(include_header=False, quoting_style=quoting)
                 pacsv.write_csv(arrow, handle, write_options=options)
             return

@@ -11,9 +11,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
+from analysis.outputs.tables import TEXT_COLUMNS, needs_text_mark
 from sim.indicators import INDICATOR_NAMES
+from sim.messages import render
 from sim.scenario import Scenario
+from sim.sharing.split import DETAIL_FIELDS
 from sim.taxes import TAX_TYPES
 
 WAN = 1_000_000  # fen per 万元
@@ -21,27 +25,13 @@ WAN_FORMAT = "#,##0.0000"  # 万元 to the yuan
 YUAN_FORMAT = "#,##0.00"
 
 HEADERS = {
+    **{step: render(f"step_{step}", "zh") for step in ("total", "central", *DETAIL_FIELDS, "ratio", "origin", "host")},
     "agreement": "协议",
+    "base_year": "基数年度",
     "origin_party": "来源方",
     "host_party": "承接方",
     "year": "年度",
     "tax_type": "税种",
-    "total": "税收合计",
-    "central": "中央级",
-    "origin": "来源方分成",
-    "host": "承接方分成",
-    "pool": "分享池",
-    "base": "基数",
-    "increment": "增量",
-    "repaid": "弥补以前年度缺口",
-    "deficit": "结转缺口",
-    "to_stock": "归存量方",
-    "split": "按比例分享额",
-    "origin_split": "来源方按比例分成",
-    "ratio": "来源方比例",
-    "sunset_adj": "到期调整",
-    "cap_adj": "封顶调整",
-    "floor_adj": "保底调整",
     "indicator": "指标",
     "rule": "统计规则",
     "role": "角色",
@@ -143,7 +133,7 @@ def write_workbook(
         ("金额单位", "万元（分配结果、净财政收益）；元（计算明细）"),
         ("来源方/承接方", "来源方为自贸试验区片区，承接方为协同发展区；分成比例由设区市人民政府确定"),
     ):
-        notes.append(row)
+        _append(notes, list(row), [None, None])
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 80
     book.properties.creator = "ftzshare"
@@ -167,13 +157,17 @@ def write_tables(path: Path, sheets: list[tuple[str, pd.DataFrame, set[str]]]) -
 def _sheet(book: Workbook, title: str, table: pd.DataFrame, uppers: dict[str, str], scale: dict[str, int]) -> None:
     sheet = book.create_sheet(title)
     headers = [HEADERS.get(c, uppers.get(c, c)) for c in table.columns]
-    sheet.append([f"{h}（万元）" if c in scale else h for h, c in zip(headers, table.columns, strict=True)])
+    _append(
+        sheet,
+        [f"{h}（万元）" if c in scale else h for h, c in zip(headers, table.columns, strict=True)],
+        [None] * len(headers),
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     columns = list(table.columns)
     for record in table.itertuples(index=False):
-        sheet.append([_value(v, scale.get(c)) for v, c in zip(record, columns, strict=True)])
+        _append(sheet, [_value(v, scale.get(c), c) for v, c in zip(record, columns, strict=True)], columns)
     for j, column in enumerate(columns, start=1):
         letter = get_column_letter(j)
         sheet.column_dimensions[letter].width = 16 if j > 3 else 22
@@ -191,6 +185,7 @@ _YUAN_COLUMNS = frozenset(HEADERS) - {
     "year",
     "tax_type",
     "ratio",
+    "base_year",
     "indicator",
     "rule",
     "role",
@@ -198,12 +193,29 @@ _YUAN_COLUMNS = frozenset(HEADERS) - {
 }
 
 
-def _value(value: object, divisor: int | None) -> object:
-    """Fen → 万元 where scaled; yuan text → number so Excel can sum it; ids stay text."""
+def _append(sheet: Worksheet, values: list, columns: list) -> None:
+    """Append a row. Text a spreadsheet would run as a formula (`tables.needs_text_mark`: names, ids, notes
+    starting with = + - @ tab or CR) is kept a string cell with Excel's quote prefix, so Excel and LibreOffice show
+    it as text and keep it text when edited; openpyxl would otherwise store a string starting with `=` as a formula."""
+    sheet.append(values)
+    row = None
+    for j, (value, column) in enumerate(zip(values, columns, strict=True), start=1):
+        if needs_text_mark(value, column):
+            row = row or sheet.max_row
+            cell = sheet.cell(row=row, column=j)
+            cell.value = value
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
+def _value(value: object, divisor: int | None, column: str | None = None) -> object:
+    """Fen → 万元 where scaled; yuan text → number so Excel can sum it; ids and names stay text."""
     if value is None or (isinstance(value, float) and value != value):  # missing, or NaN
         return None
     if divisor is not None:
         return int(value) / divisor
+    if isinstance(value, str) and column in TEXT_COLUMNS:
+        return value
     if isinstance(value, str) and value and value.lstrip("-").replace(".", "", 1).isdigit():
         return float(value)
     return value.item() if hasattr(value, "item") else value

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.ledger import Ledger
 from sim.model.activity import industry_values, monthly
-from sim.model.entities import SMALL, entity_ids
+from sim.model.entities import SMALL, cit_rates, entity_ids
 from sim.model.simulation import NEVER, Simulation
 from sim.scenario import Scenario
 from sim.taxes import TAX_INDEX
@@ -53,7 +53,8 @@ def ledger_of(sim: Simulation, rng: np.random.Generator) -> Ledger:
     urban = vat * pop.urban_maintenance_rate
     iit = _next_month(flows["payroll"] * pop.iit_rate_on_payroll)
 
-    rate = _cit_rates(s, entities, entity)[:, year_of_month]
+    years = s.horizon.start_year + np.arange(s.horizon.years)
+    rate = cit_rates(pop, entities.industry[entity], entities.size[entity], years)[:, year_of_month]
     liability = flows["profit"] * rate
     quarter = np.maximum(liability.reshape(n, -1, 3).sum(axis=2), 0)  # [project, quarter]
     prepaid = quarter * pop.cit_prepay_share
@@ -117,17 +118,6 @@ def _quarterly(due: np.ndarray) -> np.ndarray:
     inside = months < m
     paid[:, months[inside]] = totals[:, inside]
     return paid
-
-
-def _cit_rates(s: Scenario, entities, entity: np.ndarray) -> np.ndarray:
-    """CIT rate [project, year] by size class: small/micro 5% to 2027, high-tech 15%, else the industry's."""
-    pop = s.population
-    assert pop is not None
-    years = s.horizon.start_year + np.arange(s.horizon.years)
-    general = np.array([i.cit_rate for i in pop.industries])[entities.industry[entity]][:, None]
-    size = entities.size[entity][:, None]
-    small_rate = np.where(years[None, :] <= pop.small_micro_cit_until, pop.small_micro_cit_rate, general)
-    return np.where(size == SMALL, small_rate, np.where(size == 2, pop.high_tech_cit_rate, general))
 
 
 def _rows(

@@ -24,6 +24,7 @@ def check_consistency(s: Scenario, source: str) -> None:
     _unique([p.id for p in s.parties], "parties", fail)
     _unique([u.id for u in s.tax_rules.upper_levels], "tax_rules.upper_levels", fail)
     _unique([a.id for a in s.agreements], "agreements", fail)
+    _check_model_size(s, fail)
     for tax in TAX_IDS:
         total = sum(Decimal(str(u.share.get(tax, 0))) for u in s.tax_rules.upper_levels)
         if total > 1:
@@ -53,6 +54,41 @@ def check_consistency(s: Scenario, source: str) -> None:
                     first=s.horizon.start_year,
                     last=s.horizon.end_year,
                 )
+
+
+def _check_model_size(s: Scenario, fail: Any) -> None:
+    """A simulated run small enough for memory: entities, entity-years and expected zone project-years within
+    the limits set (and measured) in `sim.scenario.population`."""
+    from sim.scenario.population import MAX_ENTITIES, MAX_ENTITY_YEARS, MAX_PROJECT_YEARS
+
+    pop, years = s.population, s.horizon.years
+    if pop is None:
+        return
+    registered = [i.ftz_entities + i.new_per_year * years for i in pop.industries]  # new_per_year: Poisson mean
+    entities = sum(registered)
+    if entities > MAX_ENTITIES:
+        fail("population.industries", "too_many_entities", total=entities, years=years, limit=MAX_ENTITIES)
+    if entities * years > MAX_ENTITY_YEARS:
+        fail("population.industries", "too_many_entity_years", total=entities * years, limit=MAX_ENTITY_YEARS)
+    # Zone projects: each entity reinvests at most once, at its yearly hazard (which referral effort can raise
+    # up to 2 ** elasticity) over the horizon; and no more land than the hosts can give (effort can raise it up
+    # to 2 ** elasticity) in plots of the smallest project, each plot let again after each monthly exit.
+    behavior = s.behavior
+    referral = 2.0 ** (behavior.origin_referral_elasticity if behavior else 0.0)
+    service = 2.0 ** (behavior.host_service_elasticity if behavior else 0.0)
+    projects = sum(
+        n * (1 - (1 - min(1.0, i.reinvest_rate_per_year * referral)) ** years)
+        for n, i in zip(registered, pop.industries, strict=True)
+    )
+    hosts = {a.host for a in s.agreements}
+    land = [p.land_ha for p in s.parties if p.id in hosts]
+    if land and all(ha is not None for ha in land):
+        plot = min(i.land_ha_per_project for i in pop.industries)
+        exit_month = max(1 - (1 - i.exit_rate_per_year) ** (1 / 12) for i in pop.industries)
+        projects = min(projects, sum(land) * service / plot * (1 + exit_month * 12 * years))
+    # every landed project has a row for each month of the horizon in the tax calendar's matrices
+    if projects * years > MAX_PROJECT_YEARS:
+        fail("population.industries", "too_many_project_years", total=round(projects * years), limit=MAX_PROJECT_YEARS)
 
 
 def _unique(ids: list[str], where: str, fail: Any) -> None:

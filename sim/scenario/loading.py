@@ -169,3 +169,17 @@ def key_path(loc: list[object]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes Decimals as plain numbers, which `_Loader` reads back exactly."""
+
+
+_Dumper.add_representer(Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value)))
+
+
+def dump_scenario(scenario: Scenario, comment: str = "") -> str:
+    """A validated scenario as YAML that loads back to the same scenario (same sha256)."""
+    data = scenario.model_dump(mode="python", by_alias=True, exclude_none=True)
+    header = "".join(f"# {line}\n" for line in comment.splitlines())
+    return header + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120)

@@ -1,7 +1,11 @@
 """Parameters of the simulated population (the `population` and `behavior` blocks of a scenario).
 
-Every default is documented where it is set: a source (seed file and section, or a document number) or
-"illustrative" — an assumption to be replaced by local data.
+Defaults are data, not code: each comes from `sim/parameters/model.yaml` (assumptions, almost all
+"illustrative") or `sim/parameters/national.yaml` (the law, dated), where it has its label, unit and source.
+A scenario that sets a key overrides the default. Files are read on first use, never at import.
+
+The size of a run is bounded (MAX_* below, checked across fields in `sim.scenario.checks`) so that no
+scenario can exhaust memory.
 """
 
 from __future__ import annotations
@@ -11,7 +15,36 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from sim.parameters import default, parameter
 from sim.scenario.types import Amount, Ident, Rate, Strict, Text
+
+# Limits on a run's size. Measured (tracemalloc peak of one replication, model → ledger → core, 10 years):
+# an entity costs about 60 bytes per horizon year (its revenue path and draws), a zone project that lands
+# about 8 KB per horizon year (its [project, month] revenue, profit and tax matrices in the tax calendar).
+# - 2,000,000 entities registered over a run (stock + new_per_year × years): several times the largest FTZ's
+#   registrations, and at most ~1.2 GB of entity arrays over 10 years;
+# - 20,000,000 entity-years (entities × horizon years), so long horizons cannot multiply that: ~1.2 GB;
+# - 500,000 expected project-years (landed zone projects × years; bounded by the hazard and by land): ~4 GB.
+# The bundled scenarios stay far below (guangxi/region: ~300,000 entities, 1.8 million entity-years).
+MAX_ENTITIES = 2_000_000
+MAX_ENTITY_YEARS = 20_000_000
+MAX_PROJECT_YEARS = 500_000
+
+
+def _model(path: str):
+    """A field default read from `model.yaml` (path below `model.`)."""
+    return default(f"model.{path}")
+
+
+def _national(path: str):
+    """A field default read from `national.yaml`: the rate as it stands (the last dated value)."""
+    return default(f"national.{path}")
+
+
+def small_micro_preferential() -> tuple[float, int]:
+    """The small/micro CIT rate before the national parameter's last change, and its last year (5%, 2027)."""
+    values = parameter("national.cit_rate.small_micro").values
+    return float(values[-2][1]), values[-1][0].year - 1
 
 
 class RevenueDistribution(Strict):
@@ -23,18 +56,20 @@ class RevenueDistribution(Strict):
 class Growth(Strict):
     """Yearly revenue growth of each entity: normal(mean, sd), and rare shocks that cut revenue."""
 
-    mean: float = Field(default=0.05, ge=-0.5, le=1)  # illustrative
-    sd: float = Field(default=0.10, ge=0, le=1)  # illustrative
-    shock_probability: Rate = 0.02  # illustrative: a year's chance of losing `shock_loss` of revenue
-    shock_loss: Rate = 0.5  # illustrative
+    mean: float = Field(default_factory=_model("industry.growth.mean"), ge=-0.5, le=1)
+    sd: float = Field(default_factory=_model("industry.growth.sd"), ge=0, le=1)
+    shock_probability: Rate = Field(default_factory=_model("industry.growth.shock_probability"))
+    shock_loss: Rate = Field(default_factory=_model("industry.growth.shock_loss"))
 
 
 class SizeMix(Strict):
-    """Shares of new and existing entities by size class; each class has its CIT regime (DOMAIN.md §2)."""
+    """Shares of new and existing entities by size class; each class has its CIT regime (DOMAIN.md §2):
+    small/micro the dated national rate (5% effective to 2027) and VAT filed quarterly, general the industry's
+    `cit_rate` (25%, or 15% Western Development), high-tech 15% (`sim.model.entities.cit_rates`)."""
 
-    small_micro: Rate = 0.6  # illustrative; 5% effective CIT to 2027, VAT filed quarterly
-    general: Rate = 0.3  # illustrative; the industry's `cit_rate` (25%, or 15% Western Development)
-    high_tech: Rate = 0.1  # illustrative; 15%
+    small_micro: Rate = Field(default_factory=_model("industry.size_mix.small_micro"))
+    general: Rate = Field(default_factory=_model("industry.size_mix.general"))
+    high_tech: Rate = Field(default_factory=_model("industry.size_mix.high_tech"))
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> SizeMix:
@@ -46,9 +81,9 @@ class SizeMix(Strict):
 class ProductionShare(Strict):
     """What moves to the zone with the production (seeds/000 §二(二): HQ functions stay in the FTZ)."""
 
-    revenue: Rate = 0.7  # illustrative
-    payroll: Rate = 0.6  # illustrative
-    profit: Rate = 0.7  # illustrative
+    revenue: Rate = Field(default_factory=_model("industry.production_share.revenue"))
+    payroll: Rate = Field(default_factory=_model("industry.production_share.payroll"))
+    profit: Rate = Field(default_factory=_model("industry.production_share.profit"))
 
 
 class Industry(Strict):
@@ -56,11 +91,11 @@ class Industry(Strict):
     name: Text
     name_en: Text | None = None
     area: Ident | None = None  # the FTZ area its entities are registered in; needed when there are several
-    ftz_entities: int = Field(ge=0)
-    new_per_year: int = Field(default=0, ge=0)
+    ftz_entities: int = Field(ge=0, le=MAX_ENTITIES)
+    new_per_year: int = Field(default=0, ge=0, le=MAX_ENTITIES)  # the mean of each year's Poisson draw
     reinvest_rate_per_year: Rate
     revenue_yuan: RevenueDistribution
-    growth: Growth = Growth()
+    growth: Growth = Field(default_factory=Growth)
     vat_burden: Rate
     profit_margin: float = Field(ge=-1, le=1)
     cit_rate: Rate  # general-size entities
@@ -68,35 +103,38 @@ class Industry(Strict):
     land_ha_per_project: float = Field(gt=0)
     build_months: int = Field(ge=0, le=120)
     rampup_months: int = Field(ge=0, le=120)
-    size_mix: SizeMix = SizeMix()
-    production_share: ProductionShare = ProductionShare()
-    foreign_share: Rate = 0.1  # illustrative: share of entities that are foreign-invested
-    trade_share: Rate = 0.2  # illustrative: imports + exports as a share of revenue
-    investment_yuan_per_ha: Amount = 30_000_000  # illustrative: fixed-asset investment per hectare of a project
-    value_added_ratio: Rate = 0.25  # illustrative
-    exit_rate_per_year: Rate = 0.03  # illustrative: yearly chance that a zone project closes
-    cit_exempt_share: Rate = 0.5  # illustrative: share of projects qualifying for the local CIT exemption
-    vat_refund_probability: Rate = 0.05  # illustrative: yearly chance of a VAT credit refund (留抵退税)
-    vat_refund_share: Rate = 0.3  # illustrative: the refund as a share of that year's VAT
+    size_mix: SizeMix = Field(default_factory=SizeMix)
+    production_share: ProductionShare = Field(default_factory=ProductionShare)
+    foreign_share: Rate = Field(default_factory=_model("industry.foreign_share"))
+    trade_share: Rate = Field(default_factory=_model("industry.trade_share"))
+    investment_yuan_per_ha: Amount = Field(default_factory=_model("industry.investment_yuan_per_ha"))
+    value_added_ratio: Rate = Field(default_factory=_model("industry.value_added_ratio"))
+    exit_rate_per_year: Rate = Field(default_factory=_model("industry.exit_rate_per_year"))
+    cit_exempt_share: Rate = Field(default_factory=_model("industry.cit_exempt_share"))
+    vat_refund_probability: Rate = Field(default_factory=_model("industry.vat_refund_probability"))
+    vat_refund_share: Rate = Field(default_factory=_model("industry.vat_refund_share"))
     industrial: bool = True  # its output counts as industrial output (规上工业总产值) for the FTZ's targets
-    fdi_yuan_per_foreign_entity: Amount = 5_000_000  # illustrative: foreign capital a new foreign entity brings
+    fdi_yuan_per_foreign_entity: Amount = Field(default_factory=_model("industry.fdi_yuan_per_foreign_entity"))
 
 
 class Population(Strict):
     seed: int = Field(default=0, ge=0)
     industries: list[Industry] = Field(min_length=1)
-    land_patience_months: int = Field(default=12, ge=0, le=120)  # illustrative: wait for land before giving up
-    give_up_stays_in_ftz: Rate = 0.5  # illustrative: of those giving up, the share staying in the FTZ
-    wage_yuan: Amount = 90_000  # illustrative: yearly wage, turns payroll into employment
-    iit_rate_on_payroll: Rate = 0.03  # illustrative effective IIT rate withheld on payroll
-    urban_maintenance_rate: Rate = 0.07  # DOMAIN.md §2: 7% of VAT paid in a city
-    cit_prepay_share: Rate = 0.9  # illustrative: quarterly prepayments as a share of the liability
-    small_micro_cit_rate: Rate = 0.05  # DOMAIN.md §2: 5% effective for small and micro enterprises
-    small_micro_cit_until: int = 2027  # DOMAIN.md §2: the 5% rate runs to 2027
-    high_tech_cit_rate: Rate = 0.15  # DOMAIN.md §2
-    building_share_of_investment: Rate = 0.5  # illustrative: property-tax base is buildings
-    property_tax_rate: Rate = 0.0084  # 1.2% of 70% of the original value (房产税暂行条例)
-    land_use_tax_yuan_per_m2: float = Field(default=6.0, ge=0)  # illustrative, within the legal 0.6–30 range
+    land_patience_months: int = Field(default_factory=_model("population.land_patience_months"), ge=0, le=120)
+    give_up_stays_in_ftz: Rate = Field(default_factory=_model("population.give_up_stays_in_ftz"))
+    wage_yuan: Amount = Field(default_factory=_model("population.wage_yuan"))
+    iit_rate_on_payroll: Rate = Field(default_factory=_model("population.iit_rate_on_payroll"))
+    urban_maintenance_rate: Rate = Field(default_factory=_national("urban_maintenance_rate.city"))
+    cit_prepay_share: Rate = Field(default_factory=_model("population.cit_prepay_share"))
+    # Small/micro CIT: this rate applies to the years up to `small_micro_cit_until`, the dated national rate
+    # (national.cit_rate.small_micro) to the years after. The defaults are the national preferential and its
+    # last year (5% to 2027), so an unchanged scenario follows the law; a scenario may set either.
+    small_micro_cit_rate: Rate = Field(default_factory=lambda: small_micro_preferential()[0])
+    small_micro_cit_until: int = Field(default_factory=lambda: small_micro_preferential()[1])
+    high_tech_cit_rate: Rate = Field(default_factory=_national("cit_rate.high_tech"))
+    building_share_of_investment: Rate = Field(default_factory=_model("population.building_share_of_investment"))
+    property_tax_rate: Rate = Field(default_factory=_national("property_tax_rate.on_original_value"))
+    land_use_tax_yuan_per_m2: float = Field(default_factory=_model("population.land_use_tax_yuan_per_m2"), ge=0)
 
     @model_validator(mode="after")
     def _unique_industries(self) -> Population:
@@ -114,5 +152,7 @@ class Behavior(Strict):
     host's land and service effort scales the land it prepares by (host share / 0.5) ** elasticity.
     """
 
-    origin_referral_elasticity: float = Field(default=0.0, ge=0, le=10)
-    host_service_elasticity: float = Field(default=0.0, ge=0, le=10)
+    origin_referral_elasticity: float = Field(
+        default_factory=_model("behavior.origin_referral_elasticity"), ge=0, le=10
+    )
+    host_service_elasticity: float = Field(default_factory=_model("behavior.host_service_elasticity"), ge=0, le=10)

@@ -9,31 +9,38 @@ lists are replaced, and `agreements` / `parties` / `upper_levels` may be address
 from __future__ import annotations
 
 import copy
-from pathlib import Path
+import os
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sim.errors import InputError, suggestion
 
 VARIANT_KEYS = ("schema", "extends", "name", "name_en", "description", "overrides")
 BY_ID = ("agreements", "parties", "upper_levels", "industries")
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"  # the bundled scenarios any variant may extend
 
 
-def resolve_variant(data: dict, path: Path, read, seen: tuple[Path, ...] = ()) -> dict:
-    """The full scenario content of a variant file (`read` loads a YAML file, for chained variants)."""
+def resolve_variant(data: dict, path: Path, read, seen: tuple[Path, ...] = (), root: Path | None = None) -> dict:
+    """The full scenario content of a variant file (`read` loads a YAML file, for chained variants).
+
+    `extends:` names a file inside `root` (the folder of the first file, subfolders included) or inside the bundled
+    library `scenarios/` (also tried as the base of the name, so an uploaded variant may extend `guangxi/nanning.yaml`).
+    Absolute paths, `..` or symlinks leading elsewhere are refused with one error whether or not the file exists, so
+    an uploaded scenario learns nothing about the server's files."""
     source = str(path)
     for key in data:
         if key not in VARIANT_KEYS:
             raise InputError(source, str(key), "unknown_key", name=key, **suggestion(key, VARIANT_KEYS))
-    base_path = (path.parent / str(data["extends"])).resolve()
+    if root is None:
+        root = path.absolute().parent.resolve()
+    base_path = _confined(data["extends"], path.absolute().parent.resolve(), root, source)
     if base_path in seen:
         raise InputError(source, "extends", "variant_cycle", value=str(data["extends"]))
-    if not base_path.is_file():
-        raise InputError(source, "extends", "file_missing")
     baseline = read(base_path)
     if not isinstance(baseline, dict):
         raise InputError(str(base_path), None, "yaml_not_mapping")
     if "extends" in baseline:
-        baseline = resolve_variant(baseline, base_path, read, (*seen, base_path))
+        baseline = resolve_variant(baseline, base_path, read, (*seen, base_path), root)
     overrides = data.get("overrides") or {}
     if not isinstance(overrides, dict):
         raise InputError(source, "overrides", "expected_mapping")
@@ -42,6 +49,35 @@ def resolve_variant(data: dict, path: Path, read, seen: tuple[Path, ...] = ()) -
         if key in data:
             merged[key] = data[key]
     return merged
+
+
+def _confined(value: object, folder: Path, root: Path, source: str) -> Path:
+    """The file `extends: value` names, if it lies inside `root` or the bundled library and exists."""
+    if not isinstance(value, str):
+        raise InputError(source, "extends", "expected_text")
+    outside = InputError(source, "extends", "extends_outside", value=value)
+    if not value or "\0" in value or PurePosixPath(value).anchor or PureWindowsPath(value).anchor:
+        raise outside  # absolute (/etc/passwd, C:\\x, \\\\server\\share) or not a name at all
+    inside = False
+    for base, allowed in ((folder, (root, LIBRARY)), (LIBRARY, (LIBRARY,))):
+        lexical = Path(os.path.normpath(base / value))  # `..` taken away by the name alone, without the disk
+        if not any(lexical.is_relative_to(a) for a in allowed):
+            continue
+        try:
+            candidate = lexical.resolve()  # then symlinks, which can only be inside an allowed folder
+        except (OSError, RuntimeError, ValueError):
+            continue  # a symlink loop, a name too long: as good as outside
+        if not any(candidate.is_relative_to(a) for a in allowed):
+            continue
+        inside = True
+        try:
+            if candidate.is_file():
+                return candidate
+        except (OSError, ValueError):
+            continue
+    if not inside:
+        raise outside
+    raise InputError(source, "extends", "file_missing")
 
 
 def merge(base: Any, change: Any, source: str, where: str) -> Any:

@@ -183,9 +183,13 @@ def _units(a: Agreement, calendar: np.ndarray, n_ages: int) -> tuple[np.ndarray,
 
 
 def _base(a: Agreement, calendar: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """The stock each year: zero, or the base year's pool (never below 0) grown at `growth`, to the fen."""
+    """The stock each year: zero, or the base year's pool (never below 0) grown at `growth`, to the fen.
+
+    Only the base year itself can give the base: when the agreement has no rows that year (a simulated zone not
+    yet collecting), the base is 0 — never the pool of the first year that has rows.
+    """
     base = np.zeros_like(pool)
-    if a.base.rule != "base_year":
+    if a.base.rule != "base_year" or a.base.year not in calendar:
         return base
     at = int(np.searchsorted(calendar, a.base.year))
     growth = Decimal(str(a.base.growth))

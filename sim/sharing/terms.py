@@ -1,7 +1,8 @@
 """The optional terms of an agreement, applied per year after the split: sunset, then cap, then floor.
 
 Each moves money from the origin to the host for one year; the amount moved is apportioned across the
-shared tax types in proportion to the origin's parts, so every (year, tax) row still adds up.
+shared tax types in proportion to the origin's parts, so every (year, tax) row still adds up. The cap counts
+what the origin actually kept in earlier years, after their floor top-ups (DOMAIN.md §3.7).
 """
 
 from __future__ import annotations
@@ -30,24 +31,26 @@ def apply_terms(
         sunset[after] = origin[after]
         origin_split[after] = 0
     origin -= sunset
-    if a.cap.origin_cumulative_yuan is not None:
-        limit, received = fen(a.cap.origin_cumulative_yuan), 0
-        for y in range(len(calendar)):
-            this_year = int(origin_split[y, shared].sum())
-            excess = max(0, received + this_year - limit)
+    limit = fen(a.cap.origin_cumulative_yuan) if a.cap.origin_cumulative_yuan is not None else None
+    guaranteed = fen(a.floor.host_yearly_yuan) if a.floor.host_yearly_yuan is not None else None
+    kept = 0  # what the origin has kept from increments so far, after the cap and the floor of earlier years
+    for y in range(len(calendar)):
+        from_increments = int(origin_split[y, shared].sum())
+        if limit is not None:
+            excess = max(0, kept + from_increments - limit)
             if excess:
                 cap[y, shared] = _spread(excess, origin_split[y, shared])
-            received += this_year - excess
-    origin -= cap
-    if a.floor.host_yearly_yuan is not None:
-        guaranteed = fen(a.floor.host_yearly_yuan)
-        for y in range(len(calendar)):
+            origin[y] -= cap[y]
+        if guaranteed is not None:
             host_year = int((host[y, shared] + sunset[y, shared] + cap[y, shared]).sum())
             available = int(origin[y, shared].sum())
             top_up = min(max(guaranteed - host_year, 0), max(available, 0))
             if top_up:
                 floor[y, shared] = _spread(top_up, origin[y, shared])
-    origin -= floor
+            origin[y] -= floor[y]
+        # a floor top-up comes out of what the origin receives from increments first (then from a stock it keeps)
+        after_cap = from_increments - int(cap[y, shared].sum())
+        kept += after_cap - min(int(floor[y, shared].sum()), max(after_cap, 0))
     return {
         "sunset_adj": sunset,
         "cap_adj": cap,
