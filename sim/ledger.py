@@ -29,6 +29,9 @@ class Ledger:
     has_central: np.ndarray
     start_year: np.ndarray  # resolved: given, or the entity's first year under the agreement
     row_numbers: np.ndarray
+    # rows that repeat an earlier row's entity, agreement (origin and zone), year, month and tax type: summed
+    # with it like any rows of one cell, and counted when a file is read so the summary can say so
+    duplicate_rows: int = 0
 
     def __len__(self) -> int:
         return len(self.amount)

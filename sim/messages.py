@@ -81,6 +81,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "money_decimals": ("金额 {value} 最多两位小数", "amount {value} may have at most two decimals"),
     "money_negative": ("金额 {value} 不能为负", "amount {value} must not be negative"),
     "money_range": ("金额 {value} 超过上限 {limit} 元", "amount {value} exceeds the limit of {limit} yuan"),
+    "cost_sum_range": (
+        "{year} 年成本分担合计超过上限 {limit} 元",
+        "cost sharing in {year} adds up beyond the limit of {limit} yuan",
+    ),
     "not_finite": ("{value} 不是有限数值", "{value} is not a finite number"),
     "control_character": ("含有控制字符", "contains a control character"),
     "shares_sum": (
@@ -220,6 +224,57 @@ MESSAGES.update(
             "the shared link could not be read; the default page is shown",
         ),
         "ledger_total_range": ("台账金额合计超出可计算范围", "ledger amounts add up beyond the supported range"),
+        # bounded input files (sim/records/tabular.py) and cells
+        "header_too_long": ("表头行超过 {limit} 个字符", "the header line is longer than {limit} characters"),
+        "row_too_long": ("一行超过 {limit} 字节", "a row is longer than {limit} bytes"),
+        "cell_too_long": ("单元格超过 {limit} 个字符", "a cell is longer than {limit} characters"),
+        "xlsx_inflated": (
+            "XLSX 解压后共 {size} 字节，超过上限 {limit} 字节",
+            "the XLSX inflates to {size} bytes, more than the limit of {limit}",
+        ),
+        "xlsx_ratio": (
+            "XLSX 部件 {part} 的压缩比为 {ratio}:1，超过 {limit}:1（疑为压缩炸弹）",
+            "XLSX part {part} is compressed {ratio}:1, more than {limit}:1 (a zip bomb?)",
+        ),
+        "xlsx_parts": ("XLSX 部件过多（上限 {limit} 个）", "the XLSX has too many parts (limit {limit})"),
+        "xlsx_xml_limit": (
+            "XLSX 部件 {part} 的 XML 过大、嵌套过深或含 DTD",
+            "XLSX part {part} has XML too large, too deeply nested or with a DTD",
+        ),
+        "xlsx_rows": ("工作表超过 {limit} 行", "the sheet has more than {limit} rows"),
+        "xlsx_row_order": (
+            "行号顺序错乱或超过 {limit}（上一行为第 {previous} 行）",
+            "row number out of order or beyond {limit} (previous row {previous})",
+        ),
+        "xlsx_row_cells": ("该行超过 {limit} 个单元格", "the row has more than {limit} cells"),
+        "xlsx_cells": ("工作表单元格超过 {limit} 个", "the sheet has more than {limit} cells"),
+        "cell_control_character": ("{field} {value!r} 含有控制字符", "{field} {value!r} contains a control character"),
+        "cell_range": ("{field} {value} 应在 {low} 到 {high} 之间", "{field} {value} must be within {low}..{high}"),
+        # command line limits (analysis/cli.py)
+        "seed_invalid": (
+            "随机种子 {value!r} 应为 0 到 {limit} 之间的整数",
+            "seed {value!r} must be a whole number 0..{limit}",
+        ),
+        "discount_rate_invalid": (
+            "贴现率 {value!r} 应为 0 到 1 之间的小数（0.03 即 3%）",
+            "discount rate {value!r} must be a fraction within 0..1 (0.03 is 3%)",
+        ),
+        "replications_limit": (
+            "模拟次数 {value} 超过上限 {limit}",
+            "{value} replications is more than the limit of {limit}",
+        ),
+        "simulated_years_limit": (
+            "{replications} 次模拟 × {years} 年 = {total} 个模拟年，超过上限 {limit}",
+            "{replications} replications × {years} years = {total} simulated years, more than the limit of {limit}",
+        ),
+        "workers_limit": ("进程数 {value} 超过上限 {limit}", "{value} workers is more than the limit of {limit}"),
+        "compare_same_file": ("同一情景文件列出了两次", "the same scenario file is listed twice"),
+        "compare_same_name": (
+            "与 {other} 同名（{label}），比较结果会混在一起，请改名",
+            "has the same name ({label}) as {other}: their results would collide; rename one",
+        ),
+        "summary_not_json": ("不是有效的 JSON：{detail}", "not valid JSON: {detail}"),
+        "summary_not_object": ("运行摘要的顶层应为 JSON 对象", "the run summary's top level must be a JSON object"),
     }
 )
 

@@ -28,7 +28,7 @@ def format_yuan(fen: np.ndarray) -> np.ndarray:
     fen = np.asarray(fen, dtype=np.int64)
     magnitude = np.abs(fen)
     whole = (magnitude // FEN_PER_YUAN).astype(str)
-    cents = np.char.zfill((magnitude % FEN_PER_YUAN).astype(str), 2)
+    cents = np.char.mod("%02d", magnitude % FEN_PER_YUAN)
     sign = np.where(fen < 0, "-", "")
     return np.char.add(np.char.add(np.char.add(sign, whole), "."), cents).astype(object)
 

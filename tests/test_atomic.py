@@ -221,9 +221,9 @@ def test_read_only_file_system_and_mount_point_for_real(tmp_path, runs):
     assert sorted(p.name for p in unpacked.iterdir()) == [".out.lock", "out"]
 
 
-# ---------------------------------------------------------------- kill -9 at every step, in a forked child
+# ---------------------------------------------------------------- kill -9 all through a run, in a forked child
 
-_STEPS = {"count": 0, "kill_at": 0, "armed": False}
+_STEPS = {"count": 0, "kill_at": 0, "armed": False, "body_start": 0, "body_end": 0}
 
 
 def _tick() -> None:
@@ -266,17 +266,57 @@ def _arm(kill_at: int, exchange: bool, slow: float = 0.0) -> None:
 
         settlement.write_csv = slow_csv
 
+    sync_tree = atomic._sync_tree
+
+    def body_done(folder):
+        _STEPS["body_end"] = _STEPS["count"]
+        sync_tree(folder)
+
+    atomic._sync_tree = body_done
+
     @contextlib.contextmanager
     def armed(target):
         _STEPS["armed"] = True
         with atomic_folder(target) as folder:
+            _STEPS["body_start"] = _STEPS["count"]
             yield folder
 
     settlement.atomic_folder = armed
 
 
+_SETTLED: dict[bool, object] = {}
+
+
+def _settled(statistics: bool):
+    """The settlement a `settle` run writes, computed once in this process: a forked child only writes it."""
+    if statistics not in _SETTLED:
+        from analysis.settlement import settle
+        from sim.records.ledger import read_ledger, read_statistics
+        from sim.scenario.loading import load_scenario
+
+        scenario = load_scenario(SCENARIO)
+        records = read_statistics(EXAMPLE / "statistics.csv", scenario) if statistics else None
+        _SETTLED[statistics] = settle(scenario, read_ledger(EXAMPLE / "ledger.csv", scenario), records)
+    return _SETTLED[statistics]
+
+
+def _write(out: Path, statistics: bool) -> int:
+    """What `ftzshare settle` does once the inputs are read (the same files, byte for byte)."""
+    from analysis.settlement import write_settlement
+
+    inputs = {"scenario": SCENARIO, "ledger": EXAMPLE / "ledger.csv"}
+    if statistics:
+        inputs["statistics"] = EXAMPLE / "statistics.csv"
+    try:
+        write_settlement(_settled(statistics), out, inputs)
+    except InputError:
+        return 2
+    return 0
+
+
 def _fork_settle(out: Path, statistics: bool, kill_at: int, exchange: bool = True, slow: float = 0.0):
-    """Run `settle` in a forked child; (killed?, exit code, steps counted, seconds in the lock)."""
+    """Write a settlement in a forked child; (killed?, exit code, [steps, body start, body end], [start, end])."""
+    _settled(statistics)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -286,8 +326,9 @@ def _fork_settle(out: Path, statistics: bool, kill_at: int, exchange: bool = Tru
             with open(os.devnull, "w") as null, contextlib.redirect_stdout(null), contextlib.redirect_stderr(null):
                 _arm(kill_at, exchange, slow)
                 start = time.time()
-                code = main(settle_argv(out, statistics))
-            os.write(write, f"{_STEPS['count']} {start} {time.time()}".encode())
+                code = _write(out, statistics)
+            steps = f"{_STEPS['count']} {_STEPS['body_start']} {_STEPS['body_end']}"
+            os.write(write, f"{steps} {start} {time.time()}".encode())
         finally:
             os._exit(code)
     os.close(write)
@@ -305,21 +346,24 @@ def _fork_settle(out: Path, statistics: bool, kill_at: int, exchange: bool = Tru
     os.close(read)
     killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     code = None if killed else os.WEXITSTATUS(status)
-    steps = int(report[0]) if report else None
-    return killed, code, steps, [float(t) for t in report[1:]]
+    steps = [int(n) for n in report[:3]]
+    return killed, code, steps, [float(t) for t in report[3:]]
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
-def test_kill_at_every_step_leaves_the_old_or_the_new_folder(tmp_path, runs, capsys, exchange):
+def test_kill_at_steps_all_through_leaves_the_old_or_the_new_folder(tmp_path, runs, capsys, exchange):
     if exchange and not atomic._exchange(*_two_folders(tmp_path)):
         pytest.skip("this file system cannot exchange folders")
     out = tmp_path / "out"
-    killed, code, steps, _ = _fork_settle(tmp_path / "count" / "out", False, 0, exchange)
-    assert not killed and code == 0 and steps > 10
+    killed, code, (steps, body_start, body_end), _ = _fork_settle(tmp_path / "count" / "out", False, 0, exchange)
+    assert not killed and code == 0 and 0 < body_start < body_end < steps
+    # every step of taking the lock and staging, every fourth while the files are written and every third while
+    # they are synced (alike: the target is untouched), every step from the last syncs through the swap to the end
+    points = {*range(1, body_start + 2), *range(body_start, body_end, 4), *range(body_end, steps - 6, 3)}
+    points |= set(range(steps - 6, steps + 1))
     seen = set()
-    for kill_at in range(1, steps + 1):
-        shutil.rmtree(out, ignore_errors=True)
-        assert main(settle_argv(out, statistics=True)) == 0 and files(out) == runs["old"]
+    for kill_at in sorted(points):
+        _put(out, runs["old"])
         killed, code, _, _ = _fork_settle(out, False, kill_at, exchange)
         assert killed, kill_at
         state = files(out)
@@ -329,12 +373,20 @@ def test_kill_at_every_step_leaves_the_old_or_the_new_folder(tmp_path, runs, cap
             assert files(aside) == runs["old"]
             atomic.recover(out)
             state = files(out)
+            seen.add("set aside")
         assert state in (runs["old"], runs["new"]), kill_at
         seen.add("old" if state == runs["old"] else "new")
-        assert main(settle_argv(out, statistics=False)) == 0  # the next run cleans up and completes
+        _put(out, runs["new"])  # the next run cleans up and completes
         assert files(out) == runs["new"] and leftovers(out) == [], kill_at
-    assert seen == {"old", "new"}  # the kills did land on both sides of the swap
+    assert seen == {"old", "new"} | (set() if exchange else {"set aside"})  # the kills landed on every side
     capsys.readouterr()
+
+
+def _put(out: Path, content: dict[str, bytes]) -> None:
+    """A run's files written through atomic_folder (without computing them again)."""
+    with atomic_folder(out) as folder:
+        for name, data in content.items():
+            (folder / name).write_bytes(data)
 
 
 def _two_folders(tmp_path: Path) -> tuple[Path, Path]:
@@ -348,7 +400,7 @@ def test_kill_minus_9_of_real_runs_at_random_moments(tmp_path, runs, capsys):
     out = tmp_path / "out"
     rng = random.Random(20240601)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for _ in range(6):
+    for _ in range(5):
         assert main(settle_argv(out, statistics=True)) == 0
         child = subprocess.Popen(
             [sys.executable, "-m", "analysis.cli", *settle_argv(out, statistics=False)],
@@ -357,7 +409,7 @@ def test_kill_minus_9_of_real_runs_at_random_moments(tmp_path, runs, capsys):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.4, 1.6))
+        time.sleep(rng.uniform(0.5, 1.5))  # a run takes about 1.2 s, the last 0.2 s writing
         child.send_signal(signal.SIGKILL)
         child.wait()
         assert files(out) in (runs["old"], runs["new"])

@@ -3,6 +3,7 @@ run's allocation byte for byte — for a run that revokes a zone, and for one wh
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -27,3 +28,22 @@ def test_a_runs_ledger_settles_back_to_its_allocation(tmp_path, scenario, what):
     assert main(["settle", str(in_force), "--ledger", str(run / "ledger.csv"), "--out", str(again)]) == 0
     for name in ("allocation.csv", "allocation_detail.csv", "allocation_by_entity.csv"):
         assert (run / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_a_zone_without_land_lands_no_project_and_shares_nothing(tmp_path):
+    # no land: every project gives up, the ledger is empty, every party receives 0.00 — and the files still round-trip
+    variant = tmp_path / "no_land.yaml"
+    variant.write_text(
+        "schema: ftzshare/v1\nextends: guangxi/chongzuo.yaml\nname: 无地可用\n"
+        "overrides: {parties: {chongzuo_cdz: {land_ha: 0}}}\n",
+        encoding="utf-8",
+    )
+    run, again = tmp_path / "run", tmp_path / "again"
+    assert main(["run", str(variant), "--out", str(run)]) == 0
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert summary["land"].get("landed", 0) == 0 and summary["totals"]["origin"] == summary["totals"]["host"] == "0.00"
+    assert (
+        main(["settle", str(run / "scenario_in_force.yaml"), "--ledger", str(run / "ledger.csv"), "--out", str(again)])
+        == 0
+    )
+    assert (run / "allocation.csv").read_bytes() == (again / "allocation.csv").read_bytes()

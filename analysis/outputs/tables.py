@@ -112,7 +112,7 @@ def balance_table(
             for p, party in enumerate((a.origin, a.host)):
                 rows.append((a.id, int(balance.years[y]), ("origin", "host")[p], party, a_index, y, p))
     table = pd.DataFrame(rows, columns=["agreement", "year", "role", "party", "_a", "_y", "_p"])
-    at = (table["_a"].to_numpy(), table["_y"].to_numpy(), table["_p"].to_numpy())
+    at = tuple(table[c].to_numpy(np.int64) for c in ("_a", "_y", "_p"))  # int even when there are no rows
     for name in ("receipts", "reward", "compensation", "cost", "net"):
         values = getattr(balance, name)[at]
         table[name] = values if numeric else format_yuan(values)

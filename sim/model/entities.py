@@ -43,7 +43,7 @@ def cit_rates(population: Population, industry: np.ndarray, size: np.ndarray, ye
 
 def entity_ids(index: np.ndarray) -> np.ndarray:
     """The ids simulated entities carry in ledgers, statistics and events: "E0000042"."""
-    return np.char.add("E", np.char.zfill(np.asarray(index, np.int64).astype(str), 7)).astype(object)
+    return np.char.mod("E%07d", np.asarray(index, np.int64)).astype(object)
 
 
 @dataclass

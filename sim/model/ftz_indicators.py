@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.activity import industry_values
-from sim.model.entities import SMALL
+from sim.model.entities import cit_rates
 from sim.model.simulation import NEVER, Simulation
 
 FTZ_INDICATORS = ("entities", "industrial_output", "tax_revenue", "fdi", "trade")
@@ -29,11 +29,7 @@ def ftz_indicators(sim: Simulation) -> dict[str, np.ndarray]:
 
     revenue = e.revenue  # [entity, year], zero before registration
     calendar = s.horizon.start_year + years
-    general = param("cit_rate")
-    small = np.where(calendar[None, :] <= pop.small_micro_cit_until, pop.small_micro_cit_rate, general)
-    cit_rate = np.where(
-        e.size[:, None] == SMALL, small, np.where(e.size[:, None] == 2, pop.high_tech_cit_rate, general)
-    )
+    cit_rate = cit_rates(pop, e.industry, e.size, calendar)
     tax = revenue * (
         param("vat_burden") * (1 + pop.urban_maintenance_rate)
         + param("profit_margin").clip(min=0) * cit_rate

@@ -48,7 +48,7 @@ def ledger_of(sim: Simulation, rng: np.random.Generator) -> Ledger:
     refund = (
         rng.random((n, s.horizon.years)) < industry_values(s, entities, projects, "vat_refund_probability")[:, None]
     )
-    yearly_vat = vat_due.reshape(n, -1, 12).sum(axis=2)
+    yearly_vat = _sum_by(vat_due, 12)
     vat[:, 11::12] -= refund * refund_share[:, None] * yearly_vat
     urban = vat * pop.urban_maintenance_rate
     iit = _next_month(flows["payroll"] * pop.iit_rate_on_payroll)
@@ -56,14 +56,14 @@ def ledger_of(sim: Simulation, rng: np.random.Generator) -> Ledger:
     years = s.horizon.start_year + np.arange(s.horizon.years)
     rate = cit_rates(pop, entities.industry[entity], entities.size[entity], years)[:, year_of_month]
     liability = flows["profit"] * rate
-    quarter = np.maximum(liability.reshape(n, -1, 3).sum(axis=2), 0)  # [project, quarter]
+    quarter = np.maximum(_sum_by(liability, 3), 0)  # [project, quarter]
     prepaid = quarter * pop.cit_prepay_share
     cit = np.zeros((n, months_total))
     prepay_month = np.arange(quarter.shape[1]) * 3 + 3
     inside = prepay_month < months_total
     cit[:, prepay_month[inside]] += prepaid[:, inside]
-    annual = np.maximum(liability.reshape(n, -1, 12).sum(axis=2), 0)
-    settlement = annual - prepaid.reshape(n, -1, 4).sum(axis=2)
+    annual = np.maximum(_sum_by(liability, 12), 0)
+    settlement = annual - _sum_by(prepaid, 4)
     settle_month = np.arange(s.horizon.years) * 12 + 12 + SETTLED_IN_MAY
     inside = settle_month < months_total
     cit[:, settle_month[inside]] += settlement[:, inside]
@@ -109,11 +109,18 @@ def _next_month(due: np.ndarray) -> np.ndarray:
     return paid
 
 
+def _sum_by(matrix: np.ndarray, k: int) -> np.ndarray:
+    """Sums of each run of `k` columns (months → quarters or years); shapes are explicit so that a simulation
+    in which no project landed (zero rows) works too."""
+    rows, columns = matrix.shape
+    return matrix.reshape(rows, columns // k, k).sum(axis=2)
+
+
 def _quarterly(due: np.ndarray) -> np.ndarray:
     """Quarter totals paid in the month after each quarter (Apr, Jul, Oct, next Jan)."""
     n, m = due.shape
     paid = np.zeros_like(due)
-    totals = due.reshape(n, -1, 3).sum(axis=2)
+    totals = _sum_by(due, 3)
     months = np.arange(totals.shape[1]) * 3 + 3
     inside = months < m
     paid[:, months[inside]] = totals[:, inside]

@@ -1,18 +1,27 @@
 """Read a CSV or XLSX table into text columns named by our canonical ids.
 
 What tax bureaus export varies: UTF-8, UTF-8 with BOM or GBK/GB18030; English or Chinese headers;
-numbers typed as text or as spreadsheet numbers. This module absorbs that and nothing else: every
-cell comes back as stripped text in an Arrow array (so later parsing runs in C++ kernels, a million
-rows in well under a second), and rows keep the number a person sees in Excel (header = row 1).
+numbers typed as text or as spreadsheet numbers; Unix, Windows or old-Mac line endings. This module
+absorbs that and nothing else: every cell comes back as stripped text in an Arrow array (so later
+parsing runs in C++ kernels, a million rows in well under a second), and rows keep the number a person
+sees in Excel (header = row 1).
+
+Files come from outside, so every size is bounded before it can cost memory: the file, the header line,
+a line, a cell, and for XLSX (a zip of XML) the inflated size, the compression ratio, the zip directory,
+and the shape of the XML itself (see `_check_xlsx`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import struct
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.parsers import expat
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +32,30 @@ from sim.errors import InputError, suggestion
 
 MAX_TABLE_BYTES = 1 << 30  # 1 GiB: ten million ledger rows; beyond that the file is not a ledger
 _BOM = b"\xef\xbb\xbf"
+
+# CSV. A ledger row is about a hundred bytes; these bounds are far above any real export and far below
+# what would cost memory (a 100 MB "header" of commas would otherwise become 50 million column names).
+MAX_HEADER_CHARS = 64 << 10
+MAX_LINE_BYTES = 256 << 10
+_ARROW_BLOCK = 1 << 20  # Arrow's default block size; a record longer than a block cannot be parsed
+
+# XLSX. Excel itself stops at 1,048,576 rows × 16,384 columns. A ledger sheet of a million rows is about
+# 350 MB of XML that deflates 10-15:1; a zip bomb deflates about 1000:1.
+MAX_XLSX_INFLATED = 1 << 30  # declared uncompressed bytes of all parts together
+MAX_XLSX_RATIO = 100  # uncompressed : compressed, for parts above _RATIO_FLOOR
+_RATIO_FLOOR = 1 << 20  # a part under 1 MiB may compress as well as it likes: it cannot inflate far
+MAX_XLSX_PARTS = 10_000
+_MAX_ZIP_DIRECTORY = 4 << 20  # bytes of the zip's central directory (about 40,000 entries)
+MAX_XLSX_ROWS = 1_048_576
+MAX_XLSX_ROW_CELLS = 16_384
+MAX_XLSX_CELLS = 20_000_000  # cells read, counting the empty ones a far-right cell makes openpyxl fill in
+# openpyxl holds one row (or one shared string) as a tree while it reads it, and parses every other XML
+# part or element whole: these bound what it can hold at once, whatever the file claims.
+_XML_DEPTH = 64
+_XML_CHILDREN = 65_536  # children of one element, besides rows of sheetData, cells of a row, strings of sst
+_XML_SHARED_STRINGS = 4_194_304
+_XML_CHUNK = 65_536  # elements in one row or one shared string
+_XML_LOOSE = 1 << 20  # elements of a part outside its rows and shared strings
 
 
 @dataclass(frozen=True)
@@ -100,9 +133,29 @@ def _utf8(raw: bytes, name: str) -> tuple[str, bytes]:
     return text, text.encode("utf-8")
 
 
+def _unix_newlines(text: str, data: bytes) -> tuple[str, bytes]:
+    """Old Mac and some Excel exports end lines with a bare CR: read them as the lines a person sees.
+
+    CRLF alone is left as it is (both readers take it); only a file with a bare CR is rewritten. A CR can
+    never be part of a GBK/GB18030 or UTF-8 multi-byte character, and one inside a quoted cell becomes a
+    newline, which the checks on ids refuse as they would the CR."""
+    if b"\r" not in data or data.count(b"\r") == data.count(b"\r\n"):
+        return text, data
+    return (
+        text.replace("\r\n", "\n").replace("\r", "\n"),
+        data.replace(b"\r\n", b"\n").replace(b"\r", b"\n"),
+    )
+
+
 def _read_csv(path: Path, name: str) -> tuple[list[str], list[pa.Array], np.ndarray]:
-    text, data = _utf8(path.read_bytes(), name)
-    header = next(csv.reader([text.split("\n", 1)[0]]), [])
+    text, data = _unix_newlines(*_utf8(path.read_bytes(), name))
+    end = text.find("\n", 0, MAX_HEADER_CHARS + 1)
+    if end < 0 and len(text) > MAX_HEADER_CHARS:
+        raise InputError(name, "row 1", "header_too_long", limit=MAX_HEADER_CHARS)
+    try:
+        header = next(csv.reader([text[:end] if end >= 0 else text]), [])
+    except csv.Error as exc:
+        raise InputError(name, "row 1", "csv_malformed", detail=str(exc)) from None
     if not any(h.strip() for h in header):
         raise InputError(name, None, "file_empty")
     rows = _data_row_numbers(text, data, len(header), name)
@@ -110,7 +163,7 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], list[pa.Array], np.ndar
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_ARROW_BLOCK),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -119,6 +172,8 @@ def _read_csv(path: Path, name: str) -> tuple[list[str], list[pa.Array], np.ndar
             ),
         )
     except pa.ArrowInvalid as exc:
+        if "straddl" in str(exc):  # one record longer than a block: only possible in a quoted file
+            raise InputError(name, None, "row_too_long", limit=_ARROW_BLOCK) from None
         raise InputError(name, None, "csv_malformed", detail=str(exc).strip().splitlines()[0]) from None
     body = [pc.utf8_trim_whitespace(table.column(n).combine_chunks()) for n in names]
     return header, body, rows
@@ -128,7 +183,7 @@ def _data_row_numbers(text: str, data: bytes, width: int, name: str) -> np.ndarr
     """Row numbers (header = 1) of the non-empty rows; a row whose field count differs is refused.
 
     Without quotes, rows are lines: newlines and commas are counted in one vectorised pass. With
-    quotes (fields may hold commas or newlines) the csv module counts records instead.
+    quotes (fields may hold commas or newlines) the csv module counts records instead, one at a time.
     """
     if b'"' not in data:
         raw = np.frombuffer(data, np.uint8)
@@ -136,11 +191,22 @@ def _data_row_numbers(text: str, data: bytes, width: int, name: str) -> np.ndarr
         starts = np.concatenate([[0], newlines + 1])
         ends = np.concatenate([newlines, [len(raw)]])
         lengths = ends - starts - (raw[np.maximum(ends - 1, 0)] == 13) * (ends > starts)
+        longest = int(np.argmax(lengths))
+        if lengths[longest] > MAX_LINE_BYTES:
+            raise InputError(name, f"row {longest + 1}", "row_too_long", limit=MAX_LINE_BYTES)
         fields = np.bincount(np.searchsorted(newlines, np.flatnonzero(raw == 44)), minlength=len(starts)) + 1
         empty = lengths == 0
     else:
-        records = list(csv.reader(io.StringIO(text)))
-        fields = np.array([len(r) for r in records], np.int64)
+        counts: list[int] = []
+        try:
+            for record in csv.reader(io.StringIO(text)):
+                counts.append(len(record))
+        except csv.Error as exc:
+            where = f"row {len(counts) + 1}"
+            if "field limit" in str(exc):
+                raise InputError(name, where, "cell_too_long", limit=csv.field_size_limit()) from None
+            raise InputError(name, where, "csv_malformed", detail=str(exc)) from None
+        fields = np.array(counts, np.int64)
         empty = fields == 0
     fields, empty = fields[1:], empty[1:]
     ragged = np.flatnonzero(~empty & (fields != width))
@@ -150,29 +216,223 @@ def _data_row_numbers(text: str, data: bytes, width: int, name: str) -> np.ndarr
 
 
 def _read_xlsx(path: Path, name: str, sheet: str | None) -> tuple[list[str], list[pa.Array], np.ndarray]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """The sheet's cells, read by openpyxl in streaming mode once `_check_xlsx` has bounded the file.
 
+    The sheet's declared dimension is ignored (a 2 KB file may claim A1:XFD1048576): only cells that are
+    there are read, and a value right of the last header is refused like a CSV row with too many fields."""
+    import openpyxl
+
+    _check_xlsx(path, name)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with warnings.catch_warnings():  # openpyxl warns on stderr about styles and extensions it skips
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                if sheet is not None and sheet not in book.sheetnames:
+                    raise InputError(name, None, "sheet_missing", sheet=sheet, sheets=", ".join(book.sheetnames))
+                worksheet = book[sheet] if sheet is not None else book.worksheets[0]
+                worksheet.reset_dimensions()
+                return _sheet_columns(worksheet.iter_rows(min_row=1, min_col=1, values_only=True), name)
+            finally:
+                book.close()
+    except InputError:
+        raise
+    except Exception as exc:  # whatever openpyxl raises on a broken part, the file is at fault, not us
         raise InputError(name, None, "xlsx_malformed", detail=type(exc).__name__) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise InputError(name, None, "sheet_missing", sheet=sheet, sheets=", ".join(book.sheetnames))
-        rows = book[sheet] if sheet is not None else book.worksheets[0]
-        values = [[_cell_text(v) for v in row] for row in rows.iter_rows(values_only=True)]
-    finally:
-        book.close()
-    if not values or not any(values[0]):
+
+
+def _sheet_columns(rows, name: str, chunk: int = 65_536) -> tuple[list[str], list[pa.Array], np.ndarray]:
+    header: list[str] = []
+    width = 0
+    budget = MAX_XLSX_CELLS
+    numbers: list[int] = []
+    pending: list[list[str]] = []
+    chunks: list[list[pa.Array]] = []
+    for number, row in enumerate(rows, start=1):
+        budget -= len(row)
+        if budget < 0:
+            raise InputError(name, f"row {number}", "xlsx_cells", limit=MAX_XLSX_CELLS)
+        if number == 1:
+            header = [_cell_text(v) for v in row]
+            while header and header[-1] == "":
+                header.pop()
+            if not header:
+                raise InputError(name, None, "file_empty")
+            width = len(header)
+            chunks = [[] for _ in range(width)]
+            pending = [[] for _ in range(width)]
+            continue
+        if len(row) > width:
+            tail = row[width:]
+            if tail.count(None) != len(tail) and (hits := [i for i, v in enumerate(tail) if _cell_text(v)]):
+                raise InputError(name, f"row {number}", "blank_header", index=width + hits[0] + 1)
+        texts = [_cell_text(v) for v in row[:width]]
+        if not any(texts):
+            continue  # blank rows (and the gaps openpyxl fills in) cost nothing
+        texts += [""] * (width - len(texts))
+        numbers.append(number)
+        for column, text in zip(pending, texts, strict=True):
+            column.append(text)
+        if len(pending[0]) >= chunk:
+            for parts, column in zip(chunks, pending, strict=True):
+                parts.append(pa.array(column, pa.string()))
+            pending = [[] for _ in range(width)]
+    if not header:
         raise InputError(name, None, "file_empty")
-    header = values[0]
-    while header and header[-1] == "":
-        header = header[:-1]
-    width = len(header)
-    padded = [(row + [""] * width)[:width] for row in values[1:]]
-    body = [pa.array([row[j] for row in padded], pa.string()) for j in range(width)]
-    return header, body, np.arange(len(padded)) + 2
+    body = [
+        pa.concat_arrays([*parts, pa.array(column, pa.string())]) for parts, column in zip(chunks, pending, strict=True)
+    ]
+    return header, body, np.array(numbers, np.int64)
+
+
+def _check_xlsx(path: Path, name: str) -> None:
+    """Refuse a zip bomb or a hostile XML shape before openpyxl opens the file.
+
+    Python's zipfile never inflates a part beyond its declared size (it stops and fails the CRC), so the
+    declared sizes are the real bound; the ratio catches a small upload that would inflate a thousandfold.
+    Then every XML part is streamed once through expat, holding nothing, to check what openpyxl would
+    hold: rows in order and within Excel's limits, and no element with more children or depth than a
+    workbook has. A DTD is refused outright (OOXML has none; entities are how XML inflates)."""
+    directory = _zip_directory_size(path)
+    if directory is not None and directory > _MAX_ZIP_DIRECTORY:
+        raise InputError(name, None, "xlsx_parts", limit=MAX_XLSX_PARTS)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_XLSX_PARTS:
+                raise InputError(name, None, "xlsx_parts", limit=MAX_XLSX_PARTS)
+            inflated = sum(info.file_size for info in infos)
+            if inflated > MAX_XLSX_INFLATED:
+                raise InputError(name, None, "xlsx_inflated", size=inflated, limit=MAX_XLSX_INFLATED)
+            for info in infos:
+                if info.file_size > _RATIO_FLOOR and info.file_size > MAX_XLSX_RATIO * max(info.compress_size, 1):
+                    ratio = info.file_size // max(info.compress_size, 1)
+                    raise InputError(name, None, "xlsx_ratio", part=info.filename, ratio=ratio, limit=MAX_XLSX_RATIO)
+            for info in infos:
+                if info.file_size:
+                    with archive.open(info) as stream:
+                        _check_xml_part(stream, info.filename, name)
+    except InputError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError, RuntimeError, OSError) as exc:
+        raise InputError(name, None, "xlsx_malformed", detail=type(exc).__name__) from None
+    except (expat.ExpatError, ValueError, EOFError) as exc:
+        raise InputError(name, None, "xlsx_malformed", detail=type(exc).__name__) from None
+
+
+def _zip_directory_size(path: Path) -> int | None:
+    """Bytes of the zip's central directory, as Python's zipfile will read it (zip64 included); None when
+    there is no end record (zipfile then refuses the file itself). Read before zipfile builds one object
+    per entry: a 1 GiB file of empty entries would be ten million of them."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - (22 + 65_535 + 20 + 56)))
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return None
+    directory = struct.unpack("<L", tail[at + 12 : at + 16])[0]
+    if at >= 76 and tail[at - 20 : at - 16] == b"PK\x06\x07" and tail[at - 76 : at - 72] == b"PK\x06\x06":
+        directory = max(directory, struct.unpack("<q", tail[at - 36 : at - 28])[0])
+    return directory
+
+
+def _xml_like(stream) -> bool:
+    head = stream.peek(8)[:8] if hasattr(stream, "peek") else b""
+    head = head.removeprefix(_BOM).lstrip(b" \t\r\n")
+    return head.startswith((b"<", b"\xff\xfe", b"\xfe\xff"))
+
+
+def _check_xml_part(stream, part: str, name: str) -> None:
+    """Stream one zip part through expat if it is XML, keeping only counters (see `_check_xlsx`)."""
+    if not _xml_like(stream):
+        return  # images and other binary parts: openpyxl does not parse them in read-only mode
+    parser = expat.ParserCreate(namespace_separator="}")
+    names: list[str] = []  # local names of the open elements
+    children: list[int] = []  # children seen so far, per open element
+    chunk_depth = 0  # depth of the row or shared string being read, 0 outside one
+    chunk_elements = loose = cells = last_row = 0
+
+    def too_big() -> InputError:
+        return InputError(name, None, "xlsx_xml_limit", part=part)
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        nonlocal chunk_depth, chunk_elements, loose, cells, last_row
+        local = tag.rpartition("}")[2]
+        parent = names[-1] if names else ""
+        count = 0
+        if children:
+            children[-1] += 1
+            count = children[-1]
+        if parent == "sheetData" and local == "row":
+            if count > MAX_XLSX_ROWS:
+                raise InputError(name, None, "xlsx_rows", limit=MAX_XLSX_ROWS)
+            row = _row_number(attrs.get("r"), last_row + 1, name)
+            if not last_row < row <= MAX_XLSX_ROWS:
+                raise InputError(name, f"row {row}", "xlsx_row_order", previous=last_row, limit=MAX_XLSX_ROWS)
+            last_row = row
+            chunk_depth, chunk_elements = len(names) + 1, 0
+        elif parent == "sst" and local == "si":
+            if count > _XML_SHARED_STRINGS:
+                raise too_big()
+            chunk_depth, chunk_elements = len(names) + 1, 0
+        elif parent == "row" and local == "c" and chunk_depth == len(names):
+            cells += 1
+            if count > MAX_XLSX_ROW_CELLS:
+                raise InputError(name, f"row {last_row}", "xlsx_row_cells", limit=MAX_XLSX_ROW_CELLS)
+            if cells > MAX_XLSX_CELLS:
+                raise InputError(name, f"row {last_row}", "xlsx_cells", limit=MAX_XLSX_CELLS)
+        elif count > _XML_CHILDREN:
+            raise too_big()
+        if local == "sheetData":
+            last_row = 0
+        if chunk_depth:
+            chunk_elements += 1
+            if chunk_elements > _XML_CHUNK:
+                raise too_big()
+        else:
+            loose += 1
+            if loose > _XML_LOOSE:
+                raise too_big()
+        names.append(local)
+        children.append(0)
+        if len(names) > _XML_DEPTH:
+            raise too_big()
+
+    def end(tag: str) -> None:
+        nonlocal chunk_depth
+        if len(names) == chunk_depth:
+            chunk_depth = 0
+        names.pop()
+        children.pop()
+
+    def doctype(*_: object) -> None:
+        raise too_big()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.StartDoctypeDeclHandler = doctype
+    parser.EntityDeclHandler = doctype
+    while block := stream.read(1 << 20):
+        parser.Parse(block, False)
+    parser.Parse(b"", True)
+
+
+def _row_number(text: str | None, default: int, name: str) -> int:
+    """A row's `r` as openpyxl reads it: an integer, or a float that is one."""
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if value.is_integer():
+            return int(value)
+        raise InputError(name, None, "xlsx_malformed", detail=f"row number {text[:20]!r}") from None
 
 
 def _cell_text(value: object) -> str:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError
+from sim.scenario.types import MAX_TERM_YUAN
 from sim.taxes import TAX_IDS
 
 if TYPE_CHECKING:  # the schema calls these checks as its validator, so it cannot be imported here
@@ -54,6 +55,16 @@ def check_consistency(s: Scenario, source: str) -> None:
                     first=s.horizon.start_year,
                     last=s.horizon.end_year,
                 )
+        _check_cost_sums(a, at, fail)
+
+
+def _check_cost_sums(a: Agreement, at: str, fail: Any) -> None:
+    """A year's cost items add up within the bound of one amount, so no sum of fen can wrap around int64."""
+    by_year: dict[int, Decimal] = {}
+    for j, item in enumerate(a.cost_sharing):
+        by_year[item.year] = by_year.get(item.year, Decimal(0)) + item.amount_yuan
+        if by_year[item.year] > MAX_TERM_YUAN:
+            fail(f"{at}.cost_sharing[{j}].amount_yuan", "cost_sum_range", year=item.year, limit=MAX_TERM_YUAN)
 
 
 def _check_model_size(s: Scenario, fail: Any) -> None:
