@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 from sim.errors import InputError
 from sim.messages import bilingual
+
+CLI = "command line"
+MAX_SEED = 2**63 - 1  # any seed fits an int64 and a JSON number; SeedSequence itself takes any n ≥ 0
+# Every replication simulates every month of the horizon and keeps its summed ledger (a cube of agreement ×
+# year × tax × age) until the end, so time and memory grow with replications × years. 1000 replications
+# already put the 5-95% band within a few tenths of a percent; 10,000 simulated years (1000 × a 10-year
+# horizon, or 100 × a 100-year one) is about what a desktop runs in an hour and holds in a few GB.
+MAX_REPLICATIONS = 1000
+MAX_SIMULATED_YEARS = 10_000
+# A worker is a whole Python process with numpy and Arrow loaded (about 150 MB before it simulates).
+MAX_WORKERS = 32
+MAX_SUMMARY_BYTES = 16 << 20  # a run's summary.json is a few KB; anything bigger was not written by `run`
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="simulate the scenario's population, then allocate")
     run.add_argument("scenario", type=Path)
     run.add_argument("--out", type=Path, required=True, help="output folder")
-    run.add_argument("--seed", type=int, help="default: the scenario's population.seed")
+    run.add_argument("--seed", help="a whole number 0..2^63-1; default: the scenario's population.seed")
     run.add_argument("--replications", type=_positive, default=1)
     run.add_argument("--workers", type=_positive, default=1, help="processes for replications 2..R")
     compare = commands.add_parser("compare", help="compare scenarios or ratio designs; writes tables, charts, a PDF")
@@ -41,8 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--baseline", type=int, default=1, help="which scenario the others are compared with (1 = first)"
     )
-    compare.add_argument("--discount-rate", type=float, default=0.03)
-    compare.add_argument("--seed", type=int, help="default: each scenario's population.seed")
+    compare.add_argument("--discount-rate", default="0.03", help="a fraction within 0..1 (0.03 is 3%%)")
+    compare.add_argument("--seed", help="default: each scenario's population.seed")
     compare.add_argument("--replications", type=_positive, default=1)
     compare.add_argument("--workers", type=_positive, default=1)
     compare.add_argument("--lang", choices=("zh", "en"), default="zh")
@@ -67,6 +80,46 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
     return value
+
+
+def _seed(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise InputError(CLI, "--seed", "seed_invalid", value=text, limit=MAX_SEED)
+    return value
+
+
+def _discount_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise InputError(CLI, "--discount-rate", "discount_rate_invalid", value=text)
+    return value
+
+
+def _check_workload(args: argparse.Namespace, years: int) -> None:
+    """Refuse replications × years beyond what a desktop can hold (see MAX_SIMULATED_YEARS)."""
+    if args.replications > MAX_REPLICATIONS:
+        raise InputError(CLI, "--replications", "replications_limit", value=args.replications, limit=MAX_REPLICATIONS)
+    if args.replications * years > MAX_SIMULATED_YEARS:
+        raise InputError(
+            CLI,
+            "--replications",
+            "simulated_years_limit",
+            replications=args.replications,
+            years=years,
+            total=args.replications * years,
+            limit=MAX_SIMULATED_YEARS,
+        )
+    if args.workers > MAX_WORKERS:
+        raise InputError(CLI, "--workers", "workers_limit", value=args.workers, limit=MAX_WORKERS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,9 +153,13 @@ def _settle(args: argparse.Namespace) -> int:
     inputs = {"scenario": args.scenario, "ledger": args.ledger}
     if args.statistics:
         inputs["statistics"] = args.statistics
-    summary = write_settlement(settle(scenario, ledger, records), args.out, inputs)
+    more = {"duplicate_rows": ledger.duplicate_rows}
+    summary = write_settlement(settle(scenario, ledger, records), args.out, inputs, more_summary=more)
     totals = summary["totals"]
-    print(f"settled {len(ledger)} rows → {args.out}: origin {totals['origin']} yuan, host {totals['host']} yuan")
+    summed = f" ({ledger.duplicate_rows} duplicate rows summed)" if ledger.duplicate_rows else ""
+    print(
+        f"settled {len(ledger)} rows{summed} → {args.out}: origin {totals['origin']} yuan, host {totals['host']} yuan"
+    )
     return 0
 
 
@@ -112,9 +169,11 @@ def _run(args: argparse.Namespace) -> int:
     from sim.model.simulation import check_simulatable
     from sim.scenario.loading import load_scenario
 
+    seed = _seed(args.seed)
     scenario = load_scenario(args.scenario)
     check_simulatable(scenario, str(args.scenario))
-    seed = args.seed if args.seed is not None else scenario.population.seed
+    _check_workload(args, scenario.horizon.years)
+    seed = seed if seed is not None else scenario.population.seed
     steps = scenario.horizon.years * args.replications
     with _progress(steps) as advance:
         projection = project(scenario, seed, args.replications, args.workers, advance)
@@ -145,14 +204,17 @@ class _progress:
 def _compare(args: argparse.Namespace) -> int:
     from analysis.comparison import compare
     from analysis.outputs.comparison_files import write_comparison
+    from sim.scenario.loading import load_scenario
 
     if not 1 <= args.baseline <= len(args.scenarios):
-        raise InputError("command line", "--baseline", "usage", detail=f"--baseline must be 1..{len(args.scenarios)}")
+        raise InputError(CLI, "--baseline", "usage", detail=f"--baseline must be 1..{len(args.scenarios)}")
+    seed, rate = _seed(args.seed), _discount_rate(args.discount_rate)
+    _check_distinct(args.scenarios)
+    years = sum(load_scenario(path).horizon.years for path in args.scenarios)
+    _check_workload(args, years)
     cases = len(args.scenarios)
     with _progress(cases * args.replications * 10) as advance:
-        comparison = compare(
-            args.scenarios, args.seed, args.replications, args.workers, args.discount_rate, args.baseline - 1, advance
-        )
+        comparison = compare(args.scenarios, seed, args.replications, args.workers, rate, args.baseline - 1, advance)
     written = write_comparison(comparison, args.out, args.lang)
     resplit = sum(case.projection.resplit for case in comparison.cases)
     print(
@@ -160,6 +222,21 @@ def _compare(args: argparse.Namespace) -> int:
         + ", ".join(sorted(written))
     )
     return 0
+
+
+def _check_distinct(paths: list[Path]) -> None:
+    """Each case is labelled by its file name (stem) in every table and chart: the same file twice, or two
+    files of one name in different folders, would collide there."""
+    seen: dict[Path, Path] = {}
+    labels: dict[str, Path] = {}
+    for path in paths:
+        key = path.resolve()
+        if key in seen:
+            raise InputError(str(path), None, "compare_same_file")
+        if path.stem in labels:
+            raise InputError(str(path), None, "compare_same_name", label=path.stem, other=str(labels[path.stem]))
+        seen[key] = path
+        labels[path.stem] = path
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -196,17 +273,38 @@ def _with_run_revocations(scenario, run: Path):
     from analysis.projection import with_revocations
 
     summary_path = run / "summary.json"
+    name = str(summary_path)
     if not summary_path.is_file():
-        raise InputError(str(summary_path), None, "file_missing")
+        raise InputError(name, None, "file_missing")
+    size = summary_path.stat().st_size
+    if size > MAX_SUMMARY_BYTES:
+        raise InputError(name, None, "file_too_large", size=size, limit=MAX_SUMMARY_BYTES)
     try:
-        revoked = json.loads(summary_path.read_text(encoding="utf-8")).get("revoked", {})
-    except json.JSONDecodeError as exc:
-        raise InputError(str(summary_path), None, "invalid_value", detail=str(exc)) from None
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(name, None, "file_unreadable", detail=type(exc).__name__) from None
+    except UnicodeDecodeError:
+        raise InputError(name, None, "encoding") from None
+    except ValueError as exc:  # JSONDecodeError, or a number too long to convert
+        raise InputError(name, None, "summary_not_json", detail=str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise InputError(name, None, "summary_not_json", detail="nested too deeply") from None
+    if not isinstance(summary, dict):
+        raise InputError(name, None, "summary_not_object")
+    revoked = summary.get("revoked", {})
+    if not isinstance(revoked, dict):
+        raise InputError(name, "revoked", "expected_mapping")
     ids = [a.id for a in scenario.agreements]
-    unknown = [a for a in revoked if a not in ids]
-    if unknown:
-        raise InputError(str(summary_path), "revoked", "variant_unknown_id", value=unknown[0], hint="", hint_en="")
-    return with_revocations(scenario, {ids.index(a): int(year) for a, year in revoked.items()})
+    h = scenario.horizon
+    for agreement, year in revoked.items():
+        if agreement not in ids:
+            raise InputError(name, "revoked", "variant_unknown_id", value=agreement, hint="", hint_en="")
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise InputError(name, f"revoked.{agreement}", "expected_integer")
+        if not h.start_year <= year <= h.end_year:
+            where = f"revoked.{agreement}"
+            raise InputError(name, where, "year_outside", year=year, first=h.start_year, last=h.end_year)
+    return with_revocations(scenario, {ids.index(a): year for a, year in revoked.items()})
 
 
 _COMMANDS = {"validate": _validate, "settle": _settle, "run": _run, "compare": _compare, "explain": _explain}

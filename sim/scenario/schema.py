@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from sim.apportion import PPM
 from sim.scenario.checks import check_consistency
-from sim.scenario.population import Behavior, Population
+from sim.scenario.population import Behavior, Population, _model
 from sim.scenario.types import Amount, Ident, Indicator, Number, Rate, Share, Strict, TaxId, Text, Year, Yuan, ppm
 from sim.taxes import TAX_IDS, TAX_TYPES
 
@@ -195,7 +195,9 @@ class Assessment(Strict):
     innovation_bonus: Number = Field(default=0.0, ge=0, le=1000)
     pass_score: Number = Field(default=0.0, ge=-1e6, le=1e6)
     revoke_after_failed_years: int = Field(default=2, ge=1, le=100)
-    innovation_awards_per_year: Number = Field(default=0.0, ge=0, le=100)  # illustrative Poisson rate per zone
+    innovation_awards_per_year: Number = Field(
+        default_factory=lambda: _model("assessment.innovation_awards_per_year"), ge=0, le=100
+    )
 
 
 class Region(Strict):
@@ -204,7 +206,7 @@ class Region(Strict):
     year: Year
     fdi_yuan: Amount
     trade_yuan: Amount
-    growth: Number = Field(default=0.05, ge=-0.5, le=1)
+    growth: Number = Field(default_factory=lambda: _model("region.growth"), ge=-0.5, le=1)
 
 
 class Targets(Strict):
