@@ -196,7 +196,7 @@ class Assessment(Strict):
     pass_score: Number = Field(default=0.0, ge=-1e6, le=1e6)
     revoke_after_failed_years: int = Field(default=2, ge=1, le=100)
     innovation_awards_per_year: Number = Field(
-        default_factory=lambda: _model("assessment.innovation_awards_per_year"), ge=0, le=100
+        default_factory=_model("assessment.innovation_awards_per_year"), ge=0, le=100
     )
 
 
@@ -206,7 +206,7 @@ class Region(Strict):
     year: Year
     fdi_yuan: Amount
     trade_yuan: Amount
-    growth: Number = Field(default_factory=lambda: _model("region.growth"), ge=-0.5, le=1)
+    growth: Number = Field(default_factory=_model("region.growth"), ge=-0.5, le=1)
 
 
 class Targets(Strict):
