@@ -102,13 +102,14 @@ upload = st.sidebar.file_uploader(t("app_upload_scenario"), type=["yaml", "yml"]
 replications = st.sidebar.number_input(t("app_replications"), 1, 50, int(params.get("r", 3)), key="replications")
 try:
     if upload is not None:
-        path = support.read_upload(upload.name, upload.getvalue(), MAX_SCENARIO_BYTES)
+        with support.uploaded(upload.name, upload.getvalue(), MAX_SCENARIO_BYTES) as path:
+            base = scenario_data(path)
         scenario_id = "upload"
-        base = scenario_data(path)
     else:
         base = scenario_data(catalogue[scenario_id])
-    baseline = scenario_from_data(base, scenario_id)
-    check_simulatable(baseline, scenario_id)
+    source = support.upload_name(upload.name) if upload is not None else scenario_id
+    baseline = scenario_from_data(base, source)
+    check_simulatable(baseline, source)
 except InputError as error:
     show_error(error)
     st.stop()
@@ -317,8 +318,8 @@ with settle_tab:
     ledger_file = st.file_uploader(t("app_ledger_upload"), type=["csv", "xlsx"], key="ledger_upload")
     if ledger_file is not None:
         try:
-            ledger_path = support.read_upload(ledger_file.name, ledger_file.getvalue(), support.MAX_LEDGER_UPLOAD)
-            ledger = read_ledger(ledger_path, scenario)
+            with support.uploaded(ledger_file.name, ledger_file.getvalue(), support.MAX_LEDGER_UPLOAD) as ledger_path:
+                ledger = read_ledger(ledger_path, scenario)
             result = settle(scenario, ledger)
         except InputError as error:
             show_error(error)

@@ -3,13 +3,11 @@ tables in 万元 and download payloads. No Streamlit here, so all of it is testa
 
 from __future__ import annotations
 
-import atexit
 import base64
 import io
 import json
 import os
 import re
-import shutil
 import tempfile
 import time
 import zlib
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.outputs.tables import csv_text
 from analysis.outputs.workbook import write_tables
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
 from sim.errors import InputError
@@ -117,33 +116,6 @@ def named(error: InputError, path: Path, shown: str) -> InputError:
     return InputError(clean(error.file), error.where, error.key, **params)
 
 
-_KEPT_UPLOADS = 16
-_uploads: list[Path] = []
-
-
-def read_upload(name: str, content: bytes, limit: int) -> Path:
-    """An upload saved inside a fresh temporary folder under a fixed name (no path from the user).
-
-    Prefer `uploaded()`, which removes the folder after use and names errors by the upload's own name. Folders made
-    here are removed when more than a few newer ones exist, and at exit, so reruns of the app do not fill the disk."""
-    shown = upload_name(name)
-    if len(content) > limit:
-        raise InputError(shown, None, "file_too_large", size=len(content), limit=limit)
-    folder = Path(tempfile.mkdtemp(prefix="ftzshare-upload-"))
-    path = _upload_file(folder, shown)
-    path.write_bytes(content)
-    _uploads.append(folder)
-    while len(_uploads) > _KEPT_UPLOADS:
-        shutil.rmtree(_uploads.pop(0), ignore_errors=True)
-    return path
-
-
-@atexit.register
-def _remove_uploads() -> None:
-    while _uploads:
-        shutil.rmtree(_uploads.pop(), ignore_errors=True)
-
-
 @dataclass
 class Computed:
     projection: Projection
@@ -220,8 +192,12 @@ def figure_bytes(fig: Figure, fmt: str) -> bytes:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM, so Excel on Chinese Windows shows the headers right."""
-    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    """UTF-8 with BOM, so Excel on Chinese Windows shows the headers right; text a spreadsheet would run as a
+    formula is marked as text (`csv_text`), as in every file the command line writes."""
+    marked = pd.DataFrame(
+        {csv_text(str(c)): [csv_text(v, str(c)) if isinstance(v, str) else v for v in table[c]] for c in table.columns}
+    )
+    return marked.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(title: str, table: pd.DataFrame) -> bytes:

@@ -12,7 +12,8 @@ with those keys):
     central     fen booked to the central treasury, or None where the ledger does not say
     start_year  year the entity started operating under the agreement, or None (its first year in the ledger)
 
-`allocate(scenario, rows)` returns {(agreement index, year, tax id): Cell} for every output row.
+`allocate(scenario, rows)` returns {(agreement index, year, tax id): Cell} for every output row;
+`every_cell(scenario, rows)` every cell of each agreement's span of years, output row or not.
 
 The rules, step by step (DOMAIN.md §3, numbers in brackets):
 
@@ -90,20 +91,27 @@ class Row(NamedTuple):
     start_year: int | None = None
 
 
+# the steps on the way (allocation_detail.csv): DOMAIN.md §3.3–3.7
+DIAGNOSTICS = ("pool", "base", "repaid", "deficit", "sunset_adj", "cap_adj", "floor_adj")
+
+
 @dataclass
 class Cell:
-    """One output row, and the steps on the way (for messages when a check fails)."""
+    """One (agreement, year, tax type) cell: the parts, and the steps on the way."""
 
+    row: bool  # an output row
     total: int
     central: int
     upper: tuple[int, ...]
     origin: int
     host: int
-    pool: int = 0
-    base: int = 0
-    split: int = 0
-    repaid: int = 0
-    deficit: int = 0
+    pool: int  # what the upper levels leave of the local part
+    base: int
+    repaid: int  # carried-forward deficit paid back to stock_to this year
+    deficit: int  # deficit still carried after this year
+    sunset_adj: int  # moved origin → host by the sunset or revocation, by the cap, by the floor
+    cap_adj: int
+    floor_adj: int
 
 
 def exact(value: Any) -> Fraction:
@@ -187,6 +195,12 @@ def _start_years(rows: list[Row]) -> dict[Any, int]:
 
 
 def allocate(scenario: Any, raw_rows: list[Any]) -> dict[tuple[int, int, str], Cell]:
+    """The output rows: {(agreement index, year, tax id): Cell}."""
+    return {key: cell for key, cell in every_cell(scenario, raw_rows).items() if cell.row}
+
+
+def every_cell(scenario: Any, raw_rows: list[Any]) -> dict[tuple[int, int, str], Cell]:
+    """Every cell of every agreement's span of years, output row or not (`Cell.row` says which)."""
     rows = [_row(r) for r in raw_rows]
     out: dict[tuple[int, int, str], Cell] = {}
     for index, agreement in enumerate(scenario.agreements):
@@ -260,6 +274,7 @@ def _agreement(scenario: Any, a: Any, rows: list[Row]) -> dict[tuple[int, str], 
             c = cells[(y, k)]
             pool = c["pool"]
             c.update(base=base[(y, k)], repaid=0, deficit=0, origin_split=0, stock=0, split=0)
+            c.update(sunset_adj=0, cap_adj=0, floor_adj=0)
             if k not in shared:
                 c.update(origin=0, host=pool)
                 continue
@@ -302,6 +317,7 @@ def _agreement(scenario: Any, a: Any, rows: list[Row]) -> dict[tuple[int, str], 
         row = [cells[(y, k)] for k in ordered]
         if sharing_ends is not None and y > sharing_ends:
             for c in row:
+                c["sunset_adj"] = c["origin"]
                 c["host"] += c["origin"]
                 c["origin"] = 0
                 c["origin_split"] = 0
@@ -311,6 +327,7 @@ def _agreement(scenario: Any, a: Any, rows: list[Row]) -> dict[tuple[int, str], 
             excess = max(0, kept + this_year - limit)
             if excess:
                 for c, moved in zip(row, largest_remainder(excess, [c["origin_split"] for c in row]), strict=True):
+                    c["cap_adj"] = moved
                     c["origin"] -= moved
                     c["host"] += moved
         top_up = 0
@@ -320,6 +337,7 @@ def _agreement(scenario: Any, a: Any, rows: list[Row]) -> dict[tuple[int, str], 
             top_up = min(max(guaranteed - host_year, 0), max(available, 0))
             if top_up:
                 for c, moved in zip(row, largest_remainder(top_up, [c["origin"] for c in row]), strict=True):
+                    c["floor_adj"] = moved
                     c["origin"] -= moved
                     c["host"] += moved
         from_increments = this_year - excess
@@ -330,20 +348,15 @@ def _agreement(scenario: Any, a: Any, rows: list[Row]) -> dict[tuple[int, str], 
         for k in TAXES:
             c = cells[(y, k)]
             moved = any(c[name] for name in ("total", "central", "origin", "host", "deficit", "repaid"))
-            if (y, k) not in present and not moved:
-                continue
             assert c["central"] + sum(c["upper"]) + c["origin"] + c["host"] == c["total"]
             out[(y, k)] = Cell(
+                row=(y, k) in present or moved,
                 total=c["total"],
                 central=c["central"],
                 upper=c["upper"],
                 origin=c["origin"],
                 host=c["host"],
-                pool=c["pool"],
-                base=c["base"],
-                split=c["split"],
-                repaid=c["repaid"],
-                deficit=c["deficit"],
+                **{name: c[name] for name in DIAGNOSTICS},
             )
     return out
 

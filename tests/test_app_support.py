@@ -21,11 +21,13 @@ def test_share_links_round_trip_and_garbage_is_refused():
             support.decode_link(bad)
 
 
-def test_uploads_stay_in_a_temporary_folder_and_are_size_limited():
-    path = support.read_upload("../../etc/passwd.yaml", b"name: x\n", 1000)
-    assert path.name == "upload.yaml" and "ftzshare-upload-" in str(path.parent)
+def test_uploads_stay_in_a_temporary_folder_that_is_removed_and_are_size_limited():
+    with support.uploaded("../../etc/passwd.yaml", b"name: x\n", 1000) as path:
+        assert path.name == "upload.yaml" and "ftzshare-upload-" in str(path.parent) and path.is_file()
+    assert not path.parent.exists()
     with pytest.raises(InputError, match="too large"):
-        support.read_upload("big.yaml", b"x" * 1001, 1000)
+        with support.uploaded("big.yaml", b"x" * 1001, 1000):
+            pass
 
 
 def test_edits_are_validated_whole():

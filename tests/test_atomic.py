@@ -59,6 +59,17 @@ def runs(tmp_path_factory) -> dict[str, dict[str, bytes]]:
     return sets
 
 
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> dict[str, dict[str, bytes]]:
+    """The same two file sets as written by `_write`, the part of `settle` a forked child runs."""
+    base = tmp_path_factory.mktemp("written")
+    sets = {}
+    for name, statistics in (("old", True), ("new", False)):
+        assert _write(base / name, statistics) == 0
+        sets[name] = files(base / name)
+    return sets
+
+
 def test_a_new_run_leaves_none_of_the_earlier_files(tmp_path, runs, capsys):
     out = tmp_path / "out"
     assert main(settle_argv(out, statistics=True)) == 0
@@ -223,6 +234,7 @@ def test_read_only_file_system_and_mount_point_for_real(tmp_path, runs):
 
 # ---------------------------------------------------------------- kill -9 all through a run, in a forked child
 
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a child to kill")
 _STEPS = {"count": 0, "kill_at": 0, "armed": False, "body_start": 0, "body_end": 0}
 
 
@@ -350,8 +362,9 @@ def _fork_settle(out: Path, statistics: bool, kill_at: int, exchange: bool = Tru
     return killed, code, steps, [float(t) for t in report[3:]]
 
 
+@needs_fork
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
-def test_kill_at_steps_all_through_leaves_the_old_or_the_new_folder(tmp_path, runs, capsys, exchange):
+def test_kill_at_steps_all_through_leaves_the_old_or_the_new_folder(tmp_path, written, capsys, exchange):
     if exchange and not atomic._exchange(*_two_folders(tmp_path)):
         pytest.skip("this file system cannot exchange folders")
     out = tmp_path / "out"
@@ -363,21 +376,21 @@ def test_kill_at_steps_all_through_leaves_the_old_or_the_new_folder(tmp_path, ru
     points |= set(range(steps - 6, steps + 1))
     seen = set()
     for kill_at in sorted(points):
-        _put(out, runs["old"])
+        _put(out, written["old"])
         killed, code, _, _ = _fork_settle(out, False, kill_at, exchange)
         assert killed, kill_at
         state = files(out)
         if state is None:  # only between the two renames: the old folder set aside whole, put back next time
             assert not exchange
             (aside,) = [p for p in tmp_path.iterdir() if p.name.startswith(".out.old-")]
-            assert files(aside) == runs["old"]
+            assert files(aside) == written["old"]
             atomic.recover(out)
             state = files(out)
             seen.add("set aside")
-        assert state in (runs["old"], runs["new"]), kill_at
-        seen.add("old" if state == runs["old"] else "new")
-        _put(out, runs["new"])  # the next run cleans up and completes
-        assert files(out) == runs["new"] and leftovers(out) == [], kill_at
+        assert state in (written["old"], written["new"]), kill_at
+        seen.add("old" if state == written["old"] else "new")
+        _put(out, written["new"])  # the next run cleans up and completes
+        assert files(out) == written["new"] and leftovers(out) == [], kill_at
     assert seen == {"old", "new"} | (set() if exchange else {"set aside"})  # the kills landed on every side
     capsys.readouterr()
 
@@ -421,7 +434,8 @@ def test_kill_minus_9_of_real_runs_at_random_moments(tmp_path, runs, capsys):
 # ---------------------------------------------------------------- concurrent runs into one folder
 
 
-def test_two_concurrent_runs_take_turns(tmp_path, runs):
+@needs_fork
+def test_two_concurrent_runs_take_turns(tmp_path, written):
     """Two processes settle into the same folder at once, each slowed to half a second of writing: the second
     waits for the first, then replaces its files whole."""
     out = tmp_path / "out"
@@ -440,7 +454,7 @@ def test_two_concurrent_runs_take_turns(tmp_path, runs):
         ((name, r[3]) for name, r in results.items()), key=lambda item: item[1][1]
     )
     assert last_times[0] < first_times[1]  # the runs overlapped …
-    assert files(out) in (runs["old"], runs["new"])  # … yet the folder holds one run's files
+    assert files(out) == written[last]  # … yet the folder holds one run's files: the one that finished last
     assert leftovers(out) == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -150,3 +151,65 @@ def test_reference_scenario_format_keeps_working():
     scenario = load_scenario(Path(__file__).parent / "data" / "scenario-reference.yaml")
     assert scenario.agreements[0].ratio.in_force(2026) == 500_000
     assert scenario.tax_rules.upper_levels[0].share["vat"] == Decimal("0.3")
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [("1,234", 123400), ("-1,234,567.89", -123456789), ("+12,345.5", 1234550), ("999,999,999,999,999.99", 10**17 - 1)],
+)
+def test_thousands_separators_accepted(text, fen):
+    values, bad, _ = parse_fen(pa.array([text]))
+    assert bad is None and int(values[0]) == fen
+
+
+@pytest.mark.parametrize("text", ["1,50", "12,34", "1234,567", ",123", "1,", "1,,234", "1.234,56", "1,2345", "1 234"])
+def test_other_commas_refused_not_dropped(text):
+    # "1,50" is 1.50 with a decimal comma: dropping the comma would book 150.00
+    _, bad, reason = parse_fen(pa.array(["1.00", text, "2.00"]))
+    assert bad == 1 and reason == "amount_format"
+
+
+def _excel_style(path: Path) -> None:
+    """Rewrite an openpyxl workbook the way Excel and .NET exporters write one: shared strings instead of
+    inline ones, a namespace prefix on every tag, no <dimension>."""
+    import re
+
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info).decode() for info in source.infolist()}
+    strings: list[str] = []
+
+    def shared(match: re.Match) -> str:
+        strings.append(match.group(2))
+        return f'<c r="{match.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    sheet = re.sub(r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>([^<]*)</t></is></c>', shared, parts[_SHEET])
+    sheet = re.sub(r"<dimension [^>]*/>", "", sheet)
+    sheet = re.sub(r"<(/?)(\w+)", r"<\1x:\2", sheet).replace("<x:worksheet xmlns=", "<x:worksheet xmlns:x=")
+    parts[_SHEET] = sheet
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    parts["xl/sharedStrings.xml"] = (
+        f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{items}</sst>'
+    )
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        "</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/></Types>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, text in parts.items():
+            target.writestr(name, text)
+
+
+_SHEET = "xl/worksheets/sheet1.xml"
+
+
+def test_xlsx_as_excel_writes_it(tmp_path, reference):
+    book = openpyxl.Workbook()
+    for row in _rows():
+        book.active.append([None if v == "" else v for v in row])
+    path = tmp_path / "excel.xlsx"
+    book.save(path)
+    _excel_style(path)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.read(_SHEET).decode()
+    assert 't="s"><x:v>' in sheet and "<x:row" in sheet and "dimension" not in sheet
+    assert _settle(tmp_path, path) == reference

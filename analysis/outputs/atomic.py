@@ -251,7 +251,7 @@ def _sync_tree(folder: Path) -> None:
     """Flush every written file before the rename makes the folder visible (a power cut then loses no data)."""
     for root, _, files in os.walk(folder):
         for name in files:
-            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            fd = os.open(os.path.join(root, name), os.O_RDWR if sys.platform == "win32" else os.O_RDONLY)
             try:
                 os.fsync(fd)
             finally:

@@ -345,20 +345,37 @@ def _xml_like(stream) -> bool:
 
 
 def _check_xml_part(stream, part: str, name: str) -> None:
-    """Stream one zip part through expat if it is XML, keeping only counters (see `_check_xlsx`)."""
+    """Stream one zip part through expat if it is XML, keeping only counters (see `_check_xlsx`).
+
+    Inside a row (or a shared string), which openpyxl holds whole, only its elements and depth are counted,
+    so the many cell events cost little; outside one, every element's children are counted."""
     if not _xml_like(stream):
         return  # images and other binary parts: openpyxl does not parse them in read-only mode
     parser = expat.ParserCreate(namespace_separator="}")
-    names: list[str] = []  # local names of the open elements
-    children: list[int] = []  # children seen so far, per open element
-    chunk_depth = 0  # depth of the row or shared string being read, 0 outside one
-    chunk_elements = loose = cells = last_row = 0
+    names: list[str] = []  # local names of the open elements outside a row or shared string
+    children: list[int] = []  # children seen so far, per open element outside a row or shared string
+    inner = 0  # depth inside the row or shared string being read (1 = the row itself), 0 outside one
+    in_row = False
+    chunk_elements = loose = cells = row_cells = last_row = 0
 
     def too_big() -> InputError:
         return InputError(name, None, "xlsx_xml_limit", part=part)
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        nonlocal chunk_depth, chunk_elements, loose, cells, last_row
+        nonlocal inner, in_row, chunk_elements, loose, cells, row_cells, last_row
+        if inner:
+            inner += 1
+            chunk_elements += 1
+            if chunk_elements > _XML_CHUNK or inner + len(names) > _XML_DEPTH:
+                raise too_big()
+            if inner == 2 and in_row:  # openpyxl reads every child of a row as a cell
+                cells += 1
+                row_cells += 1
+                if row_cells > MAX_XLSX_ROW_CELLS:
+                    raise InputError(name, f"row {last_row}", "xlsx_row_cells", limit=MAX_XLSX_ROW_CELLS)
+                if cells > MAX_XLSX_CELLS:
+                    raise InputError(name, f"row {last_row}", "xlsx_cells", limit=MAX_XLSX_CELLS)
+            return
         local = tag.rpartition("}")[2]
         parent = names[-1] if names else ""
         count = 0
@@ -366,46 +383,32 @@ def _check_xml_part(stream, part: str, name: str) -> None:
             children[-1] += 1
             count = children[-1]
         if parent == "sheetData" and local == "row":
-            if count > MAX_XLSX_ROWS:
-                raise InputError(name, None, "xlsx_rows", limit=MAX_XLSX_ROWS)
             row = _row_number(attrs.get("r"), last_row + 1, name)
-            if not last_row < row <= MAX_XLSX_ROWS:
+            if count > MAX_XLSX_ROWS or not last_row < row <= MAX_XLSX_ROWS:
                 raise InputError(name, f"row {row}", "xlsx_row_order", previous=last_row, limit=MAX_XLSX_ROWS)
-            last_row = row
-            chunk_depth, chunk_elements = len(names) + 1, 0
-        elif parent == "sst" and local == "si":
+            last_row, row_cells = row, 0
+            inner, in_row, chunk_elements = 1, True, 1
+            return
+        if parent == "sst" and local == "si":
             if count > _XML_SHARED_STRINGS:
                 raise too_big()
-            chunk_depth, chunk_elements = len(names) + 1, 0
-        elif parent == "row" and local == "c" and chunk_depth == len(names):
-            cells += 1
-            if count > MAX_XLSX_ROW_CELLS:
-                raise InputError(name, f"row {last_row}", "xlsx_row_cells", limit=MAX_XLSX_ROW_CELLS)
-            if cells > MAX_XLSX_CELLS:
-                raise InputError(name, f"row {last_row}", "xlsx_cells", limit=MAX_XLSX_CELLS)
-        elif count > _XML_CHILDREN:
+            inner, in_row, chunk_elements = 1, False, 1
+            return
+        loose += 1
+        if count > _XML_CHILDREN or loose > _XML_LOOSE or len(names) >= _XML_DEPTH:
             raise too_big()
         if local == "sheetData":
             last_row = 0
-        if chunk_depth:
-            chunk_elements += 1
-            if chunk_elements > _XML_CHUNK:
-                raise too_big()
-        else:
-            loose += 1
-            if loose > _XML_LOOSE:
-                raise too_big()
         names.append(local)
         children.append(0)
-        if len(names) > _XML_DEPTH:
-            raise too_big()
 
     def end(tag: str) -> None:
-        nonlocal chunk_depth
-        if len(names) == chunk_depth:
-            chunk_depth = 0
-        names.pop()
-        children.pop()
+        nonlocal inner
+        if inner:
+            inner -= 1
+        else:
+            names.pop()
+            children.pop()
 
     def doctype(*_: object) -> None:
         raise too_big()

@@ -8,6 +8,7 @@ lists are replaced, and `agreements` / `parties` / `upper_levels` may be address
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -58,26 +59,30 @@ def _confined(value: object, folder: Path, root: Path, source: str) -> Path:
     outside = InputError(source, "extends", "extends_outside", value=value)
     if not value or "\0" in value or PurePosixPath(value).anchor or PureWindowsPath(value).anchor:
         raise outside  # absolute (/etc/passwd, C:\\x, \\\\server\\share) or not a name at all
-    inside = False
-    for base, allowed in ((folder, (root, LIBRARY)), (LIBRARY, (LIBRARY,))):
-        lexical = Path(os.path.normpath(base / value))  # `..` taken away by the name alone, without the disk
-        if not any(lexical.is_relative_to(a) for a in allowed):
-            continue
-        try:
-            candidate = lexical.resolve()  # then symlinks, which can only be inside an allowed folder
-        except (OSError, RuntimeError, ValueError):
-            continue  # a symlink loop, a name too long: as good as outside
-        if not any(candidate.is_relative_to(a) for a in allowed):
-            continue
-        inside = True
-        try:
-            if candidate.is_file():
-                return candidate
-        except (OSError, ValueError):
-            continue
-    if not inside:
+    allowed = (root, LIBRARY)
+    lexical = Path(os.path.normpath(folder / value))  # `..` taken away by the name alone, without the disk
+    try:
+        candidate = lexical.resolve()  # then symlinks, which can only be inside an allowed folder
+    except (OSError, RuntimeError, ValueError):
+        raise outside from None  # a symlink loop, a name too long: as good as outside
+    if not all(any(p.is_relative_to(a) for a in allowed) for p in (lexical, candidate)):
         raise outside
+    if _is_file(candidate):
+        return candidate
+    library = Path(os.path.normpath(LIBRARY / value))  # not beside the file: a bundled scenario of that name
+    if library.is_relative_to(LIBRARY):
+        with contextlib.suppress(OSError, RuntimeError, ValueError):
+            candidate = library.resolve()
+            if candidate.is_relative_to(LIBRARY) and _is_file(candidate):
+                return candidate
     raise InputError(source, "extends", "file_missing")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def merge(base: Any, change: Any, source: str, where: str) -> Any:
