@@ -109,7 +109,7 @@ def replicate(scenario: Scenario, seed: np.random.SeedSequence, index: int, on_y
     rng = np.random.default_rng(seed)
     simulation = Model(scenario, rng, on_year).run()
     effective = with_revocations(scenario, simulation.revoked)
-    ledger = resolve(with_base_year_rows(ledger_of(simulation, rng), effective), effective, simulated=True)
+    ledger = resolve(with_base_year_rows(ledger_of(simulation, rng), effective), effective)
     settlement = settle(effective, ledger, statistics_of(simulation), landed_investment(simulation))
     return Replication(index, simulation, effective, settlement)
 

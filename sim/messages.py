@@ -126,6 +126,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output_not_dir": ("输出位置不是文件夹", "output path is not a folder"),
     "output_write": ("无法写入输出：{detail}", "cannot write output: {detail}"),
     "output_below_file": ("输出位置位于文件 {parent} 之下", "output path lies below the file {parent}"),
+    "input_inside_out": (
+        "输入文件位于输出文件夹 {out} 内，而输出文件夹将被整体替换；请换一个输出文件夹",
+        "the input lies inside the output folder {out}, which is replaced whole; name another output folder",
+    ),
     "output_mount": (
         "输出文件夹是挂载点，无法整体替换；请指定其中的一个文件夹",
         "output folder is a mount point and cannot be replaced whole; name a folder inside it",

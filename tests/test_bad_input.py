@@ -275,6 +275,14 @@ CASES = [
     ("nul-in-tax-type", None, ledger_row(tax_type="vat\x00"), [], "ledger.csv:row 2", "tax_type 'vat\\x00' contains"),
     ("c1-control-in-entity", None, ledger_row(entity_id="N\x851"), [], "ledger.csv:row 2", "control character"),
     (
+        "control-in-entity-name",
+        None,
+        HEADER.replace("\n", ",企业名称\n") + "N1,nanning_ftz,nanning_cdz,2023,1,vat,1.00,南宁\x00公司\n",
+        [],
+        "ledger.csv:row 2",
+        "企业名称 '南宁\\x00公司' contains a control character",
+    ),
+    (
         "newline-in-quoted-entity",
         None,
         ledger_row() + 'N1,nanning_ftz,nanning_cdz,2023,2,vat,1.00\n"N\n1",nanning_ftz,nanning_cdz,2023,3,vat,1.00\n',
@@ -606,19 +614,35 @@ def test_xlsx_with_a_value_far_right_of_the_header(tmp_path, capsys):
 
 
 def test_xlsx_of_empty_far_right_cells_exceeds_the_cell_budget(tmp_path, capsys):
-    from sim.records.tabular import MAX_XLSX_CELLS
+    from sim.records.tabular import MAX_XLSX_FILLED
 
-    rows = "".join(f'<row r="{r}"><c r="XFD{r}"/></row>' for r in range(30, 30 + MAX_XLSX_CELLS // 16_384 + 10))
+    rows = "".join(f'<row r="{r}"><c r="XFD{r}"/></row>' for r in range(30, 30 + MAX_XLSX_FILLED // 16_384 + 10))
     bad = _rezip(
         _workbook(tmp_path / "wide.xlsx"), _sheet(lambda xml: xml.replace("</sheetData>", rows + "</sheetData>"))
     )
-    _refused(capsys, bad, ":row ", f"more than {MAX_XLSX_CELLS} cells")
+    _refused(capsys, bad, ":row ", f"more than {MAX_XLSX_FILLED} cells")
 
 
 def test_xlsx_row_with_more_cells_than_excel_allows(tmp_path, capsys):
     row = '<row r="40">' + "<c/>" * 16_385 + "</row></sheetData>"
     bad = _rezip(_workbook(tmp_path / "row.xlsx"), _sheet(lambda xml: xml.replace("</sheetData>", row)))
     _refused(capsys, bad, ":row 40:", "more than 16384 cells")
+
+
+def test_xlsx_with_more_cells_than_the_budget(tmp_path, capsys, monkeypatch):
+    from sim.records import tabular
+
+    monkeypatch.setattr(tabular, "MAX_XLSX_CELLS", 100)  # the example has 27 rows × 9 columns
+    _refused(capsys, _workbook(tmp_path / "cells.xlsx"), ":row ", "more than 100 cells")
+
+
+def test_xlsx_element_with_more_children_than_a_workbook_has(tmp_path, capsys):
+    # openpyxl parses <mergeCells> whole: 70,000 children would be 70,000 objects (a hostile file: millions)
+    merged = "<mergeCells>" + "".join(f'<mergeCell ref="A{i}:B{i}"/>' for i in range(100, 70_100)) + "</mergeCells>"
+    bad = _rezip(
+        _workbook(tmp_path / "merged.xlsx"), _sheet(lambda xml: xml.replace("</sheetData>", "</sheetData>" + merged))
+    )
+    _refused(capsys, bad, ":", "XML too large")
 
 
 def test_xlsx_rows_out_of_order(tmp_path, capsys):

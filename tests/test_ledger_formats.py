@@ -213,3 +213,18 @@ def test_xlsx_as_excel_writes_it(tmp_path, reference):
         sheet = archive.read(_SHEET).decode()
     assert 't="s"><x:v>' in sheet and "<x:row" in sheet and "dimension" not in sheet
     assert _settle(tmp_path, path) == reference
+
+
+def test_notes_may_hold_line_breaks_names_may_not(tmp_path, reference, capsys):
+    # Alt+Enter in an Excel cell is a line break: fine in a note, which is not read; not in an id or a name
+    rows = _rows()
+    rows[0].append("备注")
+    for row in rows[1:]:
+        row.append("第一行\n第二行\t备注")
+    path = tmp_path / "notes.csv"
+    _write_csv(path, rows, "utf-8")
+    assert _settle(tmp_path, path) == reference
+    rows[0][-1] = "企业名称"
+    _write_csv(path, rows, "utf-8")
+    code = main(["settle", str(EXAMPLE / "guangxi_example.yaml"), "--ledger", str(path), "--out", str(tmp_path / "o")])
+    assert code == 2 and ":row 2:" in capsys.readouterr().err

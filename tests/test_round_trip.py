@@ -28,6 +28,10 @@ def test_a_runs_ledger_settles_back_to_its_allocation(tmp_path, scenario, what):
     assert main(["settle", str(in_force), "--ledger", str(run / "ledger.csv"), "--out", str(again)]) == 0
     for name in ("allocation.csv", "allocation_detail.csv", "allocation_by_entity.csv"):
         assert (run / name).read_bytes() == (again / name).read_bytes(), name
+    # settling into the run's own folder would replace it whole and lose the ledger being read: refused
+    before = sorted(p.name for p in run.iterdir())
+    assert main(["settle", str(in_force), "--ledger", str(run / "ledger.csv"), "--out", str(run)]) == 2
+    assert sorted(p.name for p in run.iterdir()) == before
 
 
 def test_a_zone_without_land_lands_no_project_and_shares_nothing(tmp_path):

@@ -18,7 +18,7 @@ from sim.indicators import COUNT_INDICATORS, INDICATOR_NAMES, INDICATORS
 from sim.ledger import Ledger, StatisticsRecords
 from sim.money import yuan_text
 from sim.records.amounts import parse_fen
-from sim.records.tabular import Columns, Table, first, read_table
+from sim.records.tabular import CONTROL, Columns, Table, first, read_table
 from sim.scenario import Scenario
 from sim.taxes import CENTRAL_ONLY, TAX_ALIASES, TAX_IDS
 
@@ -56,9 +56,6 @@ INDICATOR_ALIASES = {
 
 # Σ|amount| must stay well inside int64 so that no sum in the core can overflow.
 _MAX_ABS_SUM_FEN = 2**61
-# C0 and C1 control characters (NUL, tab, newline, ESC…) and the Unicode line separators: never part of an
-# id, and in one they would make two spellings of the same entity or break the one-line error and CSV output.
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}]"
 START_YEARS = (1900, 2200)
 
 
@@ -120,11 +117,11 @@ def _duplicates(*keys: np.ndarray) -> int:
     return int(np.count_nonzero((stacked[:, 1:] == stacked[:, :-1]).all(axis=0)))
 
 
-def resolve(ledger: Ledger, scenario: Scenario, simulated: bool = False) -> Ledger:
-    """Check a ledger against the scenario and fill in start years; shared by real and simulated data.
+def resolve(ledger: Ledger, scenario: Scenario, simulated: bool = False) -> Ledger:  # TEMP: flag goes
+    """Check a ledger against the scenario and fill in start years; the same for real and simulated data.
 
-    A real ledger without rows in an agreement's base year is refused (a forgotten export would silently
-    make the stock zero); a simulated one starts from nothing, so a base year without taxes is a zero stock."""
+    A ledger without rows in an agreement's base year is refused: a forgotten export would silently make the
+    stock zero (a simulation says so with a zero row, `analysis.projection.with_base_year_rows`)."""
     _check_central(ledger)
     if np.abs(ledger.amount).astype(np.float64).sum() > _MAX_ABS_SUM_FEN:
         raise InputError(ledger.source, None, "ledger_total_range")
@@ -203,7 +200,7 @@ def _codes(table: Table, column: str) -> tuple[np.ndarray, np.ndarray]:
     control characters are refused, naming the first row; the latter is checked on the distinct values only."""
     encoded = pc.dictionary_encode(_required_text(table, column))
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    control = pc.match_substring_regex(encoded.dictionary, _CONTROL)
+    control = pc.match_substring_regex(encoded.dictionary, CONTROL)
     if pc.any(control).as_py():
         i = int(np.flatnonzero(control.to_numpy(zero_copy_only=False)[codes])[0])
         raise table.error(i, "cell_control_character", field=column, value=table.columns[column][i].as_py())
@@ -311,7 +308,7 @@ def read_statistics(path: str | Path, scenario: Scenario, sheet: str | None = No
         i = outside[0]
         raise table.error(i, "year_outside", year=int(year[i]), first=h.start_year, last=h.end_year)
     entity = table.columns.get("entity_id")
-    if entity is not None and (i := first(pc.match_substring_regex(entity, _CONTROL))) is not None:
+    if entity is not None and (i := first(pc.match_substring_regex(entity, CONTROL))) is not None:
         raise table.error(i, "cell_control_character", field="entity_id", value=entity[i].as_py())
     return StatisticsRecords(
         source=table.file,

@@ -32,6 +32,10 @@ from sim.errors import InputError, suggestion
 
 MAX_TABLE_BYTES = 1 << 30  # 1 GiB: ten million ledger rows; beyond that the file is not a ledger
 _BOM = b"\xef\xbb\xbf"
+# C0 and C1 control characters (NUL, tab, newline, ESC…), the Unicode line separators and the invisible
+# format characters (zero-width space and joiners, BOM, direction marks): never part of an id or a name, where
+# they would make two spellings of one entity that look the same, or break the one-line error and CSV output.
+CONTROL = r"[\x00-\x1f\x7f-\x9f\x{2028}\x{2029}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{feff}]"
 
 # CSV. A ledger row is about a hundred bytes; these bounds are far above any real export and far below
 # what would cost memory (a 100 MB "header" of commas would otherwise become 50 million column names).
@@ -48,7 +52,10 @@ MAX_XLSX_PARTS = 10_000
 _MAX_ZIP_DIRECTORY = 4 << 20  # bytes of the zip's central directory (about 40,000 entries)
 MAX_XLSX_ROWS = 1_048_576
 MAX_XLSX_ROW_CELLS = 16_384
-MAX_XLSX_CELLS = 20_000_000  # cells read, counting the empty ones a far-right cell makes openpyxl fill in
+MAX_XLSX_CELLS = 20_000_000  # cells in the XML: openpyxl parses each in Python (a million take seconds)
+# Empty cells openpyxl fills in left of a row's last cell (one at XFD makes 16,384): cheap, but not unbounded.
+# 100 million is a million rows formatted out to column CV, or 6,000 rows reaching XFD.
+MAX_XLSX_FILLED = 100_000_000
 # openpyxl holds one row (or one shared string) as a tree while it reads it, and parses every other XML
 # part or element whole: these bound what it can hold at once, whatever the file claims.
 _XML_DEPTH = 64
@@ -65,6 +72,7 @@ class Columns:
     required: dict[str, tuple[str, ...]]
     optional: dict[str, tuple[str, ...]]
     ignored: tuple[str, ...] = ("entity_name", "企业名称", "note", "备注")
+    names: tuple[str, ...] = ("entity_name", "企业名称")  # ignored, but names: no control characters (notes may)
 
     def lookup(self) -> dict[str, str]:
         table = {}
@@ -244,14 +252,14 @@ def _read_xlsx(path: Path, name: str, sheet: str | None) -> tuple[list[str], lis
 def _sheet_columns(rows, name: str, chunk: int = 65_536) -> tuple[list[str], list[pa.Array], np.ndarray]:
     header: list[str] = []
     width = 0
-    budget = MAX_XLSX_CELLS
+    budget = MAX_XLSX_FILLED
     numbers: list[int] = []
     pending: list[list[str]] = []
     chunks: list[list[pa.Array]] = []
     for number, row in enumerate(rows, start=1):
         budget -= len(row)
         if budget < 0:
-            raise InputError(name, f"row {number}", "xlsx_cells", limit=MAX_XLSX_CELLS)
+            raise InputError(name, f"row {number}", "xlsx_cells", limit=MAX_XLSX_FILLED)
         if number == 1:
             header = [_cell_text(v) for v in row]
             while header and header[-1] == "":
@@ -452,11 +460,15 @@ def _cell_text(value: object) -> str:
 def _name_columns(name: str, header: list[str], body: list[pa.Array], rows: np.ndarray, spec: Columns) -> Table:
     lookup = spec.lookup()
     ignored = {_normal(h) for h in spec.ignored}
+    names = {_normal(h) for h in spec.names}
     columns: dict[str, pa.Array] = {}
     for index, raw in enumerate(header):
         if not raw.strip():
             raise InputError(name, "row 1", "blank_header", index=index + 1)
         key = _normal(raw)
+        if key in names and (bad := first(pc.match_substring_regex(body[index], CONTROL))) is not None:
+            value = body[index][bad].as_py()
+            raise InputError(name, f"row {int(rows[bad])}", "cell_control_character", field=raw.strip(), value=value)
         if key in ignored:
             continue
         if key not in lookup:
