@@ -20,6 +20,7 @@ from sim.errors import InputError
 from sim.model.activity import zone_indicators
 from sim.model.assessment import Verdict, assess, revocation_year
 from sim.model.entities import Entities, register
+from sim.model.reinvestment import decide, effort
 from sim.scenario import Scenario
 
 NEVER = 10**9  # a month index beyond any horizon
@@ -125,9 +126,6 @@ class Model:
         """The origin's share a new project would bring under agreement a in `year` (0 outside the schedule)."""
         return int(self.s.agreements[a].ratio.in_force(np.array(year), start_year=year)) / PPM
 
-    def _effort(self, share: float, elasticity: float) -> float:
-        return 1.0 if elasticity == 0 else (share / 0.5) ** elasticity
-
     def open_agreements(self, area: int, year: int) -> list[int]:
         return [
             a
@@ -151,7 +149,7 @@ class Model:
                     self.events.append((12 * k, "zone_approved", -1, a, 0.0))
                 if self.approved[a] <= year and a not in self.revoked:
                     elasticity = behavior.host_service_elasticity if behavior else 0.0
-                    target = self.land_full[a] * self._effort(1 - self.origin_share(a, year), elasticity)
+                    target = self.land_full[a] * effort(1 - self.origin_share(a, year), elasticity)
                     if target > self.released[a]:
                         yield self.land[a].put(target - self.released[a])
                         self.released[a] = target
@@ -174,20 +172,17 @@ class Model:
         self.has_project = np.concatenate([self.has_project, np.zeros(len(cohort), bool)])
 
     def _decide(self, k: int, year: int) -> None:
-        """This year's reinvestment decisions: a Bernoulli draw per eligible entity, by industry hazard."""
+        """This year's reinvestment decisions (`sim.model.reinvestment`); each chosen entity starts a project."""
         if len(self.entities) == 0:
             return
-        e = self.entities
-        hazard = np.array([i.reinvest_rate_per_year for i in self.pop.industries])[e.industry]
         elasticity = self.s.behavior.origin_referral_elasticity if self.s.behavior else 0.0
-        for area in np.unique(e.area):
+        referral = {}
+        for area in np.unique(self.entities.area):
             open_ = self.open_agreements(int(area), year)
-            effort = np.mean([self._effort(self.origin_share(a, year), elasticity) for a in open_]) if open_ else 0.0
-            hazard = np.where(e.area == area, hazard * effort, hazard)
-        draws = self.rng.random(len(e))
-        chosen = np.flatnonzero(~self.has_project & (draws < hazard))
+            if open_:
+                referral[int(area)] = float(np.mean([effort(self.origin_share(a, year), elasticity) for a in open_]))
+        chosen, delays = decide(self.rng, self.pop, self.entities, self.has_project, referral)
         self.has_project[chosen] = True
-        delays = self.rng.integers(0, 12, len(chosen))
         for entity, delay in zip(chosen, delays, strict=True):
             self.env.process(self._project(int(entity), float(delay)))
 
