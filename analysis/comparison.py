@@ -14,6 +14,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.outputs.presentation import (
+    Names,
+    Unit,
+    View,
+    amount_text,
+    base_rule_name,
+    basis_name,
+    figure_note,
+    header,
+    in_unit,
+    indicator_name,
+    policy_name,
+    render,
+    role_name,
+    rule_name,
+    unit_for,
+    with_unit,
+    yes_no,
+)
 from analysis.projection import HOST, HOST_NET, ORIGIN, ORIGIN_NET, Projection, project, resplit, simulation_key
 from analysis.targets import progress
 from sim.indicators import INDICATORS
@@ -247,3 +266,373 @@ def assumptions_table(c: Comparison) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- machine tables (scripts; DOMAIN.md §4 style)
+# The tables above carry fen (means over replications, with fractions) and ids: they feed the charts and the
+# views below. Files for scripts get `plain(...)`: the same rows and English-id columns, money as yuan text
+# with exactly two decimals. Files and pages for people get the views further down.
+
+MONEY = (
+    "receipts",
+    "receipts_p5",
+    "receipts_p95",
+    "cumulative",
+    "discounted",
+    "cumulative_discounted",
+    "net_benefit",
+    "vs_baseline",
+    "npv",
+    "npv_vs_baseline",
+)
+STAT_MONEY = ("total", "origin", "host")
+
+
+def _whole_fen(values: pd.Series) -> list[int | None]:
+    return [None if pd.isna(v) else int(round(float(v))) for v in values]
+
+
+def plain(table: pd.DataFrame) -> pd.DataFrame:
+    """A comparison table for scripts: ids as they are; money columns (fen) as yuan text with two decimals,
+    blank where there is no figure (no baseline for the party)."""
+    table = table.copy()
+    for column in MONEY:
+        if column in table:
+            table[column] = _yuan_column(_whole_fen(table[column]))
+    return table
+
+
+def plain_statistics(table: pd.DataFrame) -> pd.DataFrame:
+    """statistics_table for scripts: money indicators as yuan text with two decimals, counts as whole numbers."""
+    table = table.copy()
+    money = (table["unit"] == "yuan").to_numpy() if len(table) else np.zeros(0, bool)
+    for column in STAT_MONEY:
+        if column in table:
+            values = table[column].to_numpy(float)
+            table[column] = [
+                _yuan_column([int(round(v * 100))])[0] if is_money else str(int(round(v)))
+                for v, is_money in zip(values, money, strict=True)
+            ]
+    return table
+
+
+def _yuan_column(fen: list[int | None]) -> list[str]:
+    from sim.money import yuan_text
+
+    return ["" if v is None else yuan_text(v) for v in fen]
+
+
+# ---------------------------------------------------------------- views for people
+# Names not ids, headers from the catalogue with the unit in them, one unit per view, totals rows, a note
+# saying what the figures are (analysis/outputs/presentation.py).
+
+
+def case_names(c: Comparison, lang: str) -> dict[str, str]:
+    """case label → the scenario's name; two cases of one name are told apart by their place in the list."""
+    names = {case.label: Names(case.scenario, lang).scenario() for case in c.cases}
+    counts = pd.Series(list(names.values())).value_counts()
+    return {
+        label: (f"{name}（{i + 1}）" if lang == "zh" else f"{name} ({i + 1})") if counts[name] > 1 else name
+        for i, (label, name) in enumerate(names.items())
+    }
+
+
+def figure_kind(c: Comparison, lang: str) -> str:
+    """What the comparison's money figures are: means over N replications, or replication 1 and its seed."""
+    n = min(len(case.projection.outcomes) for case in c.cases)
+    if n > 1:
+        return figure_note("mean", lang, n=n)
+    seeds = "、".join(dict.fromkeys(str(case.projection.seed) for case in c.cases))
+    return figure_note("replication", lang, n=1, seed=seeds if lang == "zh" else seeds.replace("、", ", "))
+
+
+def first_replication_note(c: Comparison, lang: str) -> str:
+    """Statistics, assessment and targets come from the first replication of each case."""
+    n = min(len(case.projection.outcomes) for case in c.cases)
+    seeds = ("、" if lang == "zh" else ", ").join(dict.fromkeys(str(case.projection.seed) for case in c.cases))
+    return figure_note("replication", lang, n=n, seed=seeds)
+
+
+def _names_by_case(c: Comparison, lang: str):
+    return {case.label: Names(case.scenario, lang) for case in c.cases}
+
+
+def _money_view(
+    rows: pd.DataFrame,
+    columns: list[tuple[str, str | None]],
+    money: list[str],
+    unit,
+    note: str,
+    title: str,
+    lang: str,
+):
+    """rows (fen in the `money` columns) → a View: amounts in `unit`, headers from the catalogue."""
+    out = pd.DataFrame(index=rows.index)
+    shown_money = []
+    for column, key in columns:
+        if column in money:
+            name = header(key or column, lang, unit)
+            out[name] = in_unit(pd.to_numeric(rows[column], errors="coerce").to_numpy(float), unit)
+            shown_money.append(name)
+        else:
+            out[header(key or column, lang)] = rows[column].to_numpy(object)
+    return View(out.reset_index(drop=True), unit, tuple(shown_money), note, title)
+
+
+def summary_view(c: Comparison, lang: str = "zh", unit=None):
+    """The summary for people: per design and party the receipts over the horizon, their 5–95% range (with
+    several replications), present value, net fiscal benefit and the difference against the baseline, in one
+    unit; a 合计 row per design."""
+    table = summary_table(c)
+    several = min(len(case.projection.outcomes) for case in c.cases) > 1
+    money = ["receipts", *(["receipts_p5", "receipts_p95"] if several else []), "npv", "net_benefit"]
+    money += ["vs_baseline", "npv_vs_baseline"]
+    unit = unit or unit_for(table[money])
+    names, cases = _names_by_case(c, lang), case_names(c, lang)
+    rows = []
+    for label, group in table.groupby("scenario", sort=False):
+        shown = group.assign(
+            scenario=cases[label],
+            party=[names[label].party(p) for p in group["party"]],
+            role=[role_name(r, lang) for r in group["role"]],
+        )
+        total = {column: None for column in shown.columns}
+        total.update(scenario=cases[label], party=render("total_row", lang), role="")
+        for column in ("receipts", "npv", "net_benefit", "vs_baseline", "npv_vs_baseline"):
+            values = group[column]
+            total[column] = None if values.isna().any() else float(values.astype(float).sum())
+        rows.append(pd.concat([shown, pd.DataFrame([total])], ignore_index=True))
+    table = pd.concat(rows, ignore_index=True) if rows else table
+    keys = {"vs_baseline": "receipts_vs_baseline"}
+    columns = [("scenario", None), ("party", None), ("role", None), *[(m, keys.get(m)) for m in money]]
+    note = figure_kind(c, lang)
+    if several:
+        note += render("figure_range_note", lang)
+    return _money_view(table, columns, money, unit, note, render("view_summary", lang), lang)
+
+
+def yearly_view(c: Comparison, lang: str = "zh", unit=None):
+    """Year by year for people: per design, party and year the receipts (with the 5–95% range when there are
+    several replications), cumulative, discounted, net benefit and against the baseline; a 合计 row per design
+    and party."""
+    table = yearly_table(c)
+    several = min(len(case.projection.outcomes) for case in c.cases) > 1
+    money = ["receipts", *(["receipts_p5", "receipts_p95"] if several else [])]
+    money += ["cumulative", "discounted", "cumulative_discounted", "net_benefit", "vs_baseline"]
+    unit = unit or unit_for(table[money])
+    names, cases = _names_by_case(c, lang), case_names(c, lang)
+    parts = []
+    for (label, party), group in table.groupby(["scenario", "party"], sort=False):
+        shown = group.assign(
+            scenario=cases[label],
+            party=names[label].party(party),
+            role=[role_name(r, lang) for r in group["role"]],
+            year=group["year"].astype(str),
+        )
+        total = {column: None for column in shown.columns}
+        total.update(scenario=cases[label], party=names[label].party(party), role=shown["role"].iloc[0])
+        total["year"] = render("total_row", lang)
+        for column in ("receipts", "discounted", "net_benefit", "vs_baseline"):
+            values = group[column]
+            total[column] = None if values.isna().any() else float(values.astype(float).sum())
+        parts.append(pd.concat([shown, pd.DataFrame([total])], ignore_index=True))
+    table = pd.concat(parts, ignore_index=True) if parts else table
+    keys = {"receipts": "yearly_receipts", "vs_baseline": "receipts_vs_baseline"}
+    columns = [("scenario", None), ("party", None), ("role", None), ("year", None), *[(m, keys.get(m)) for m in money]]
+    note = figure_kind(c, lang)
+    if several:
+        note += render("figure_range_note", lang)
+    return _money_view(table, columns, money, unit, note, render("view_yearly", lang), lang)
+
+
+def statistics_view(c: Comparison, lang: str = "zh", unit=None):
+    """Statistics credited to each side over the horizon: indicator names with their unit (money indicators in
+    one unit for the whole view, counts as whole numbers), rule names."""
+    table = statistics_table(c)
+    if not len(table):
+        return View(pd.DataFrame(), None, (), "", render("view_statistics", lang))
+    is_money = (table["unit"] == "yuan").to_numpy()
+    fen = table.loc[is_money, list(STAT_MONEY)].to_numpy(float) * 100
+    unit = unit or unit_for(fen)
+    cases = case_names(c, lang)
+    sep = "、" if lang == "zh" else ", "
+    out = pd.DataFrame(
+        {
+            header("scenario", lang): [cases[label] for label in table["scenario"]],
+            header("indicator", lang): [
+                with_unit(indicator_name(i, lang), unit, lang)
+                if money
+                else with_unit(indicator_name(i, lang), _count_unit(i), lang)
+                for i, money in zip(table["indicator"], is_money, strict=True)
+            ],
+            header("rule", lang): [sep.join(rule_name(r, lang) for r in rules.split(",")) for rules in table["rules"]],
+        }
+    )
+    for column, key in (("total", "stat_total"), ("origin", "stat_origin"), ("host", "stat_host")):
+        values = table[column].to_numpy(float)
+        out[header(key, lang)] = np.where(
+            is_money, np.round(values * 100 / unit.fen_per, unit.decimals), np.round(values)
+        )
+    money = tuple(header(k, lang) for k in ("stat_total", "stat_origin", "stat_host"))
+    decimals = tuple(unit.decimals if m else 0 for m in is_money)
+    return View(out, unit, money, first_replication_note(c, lang), render("view_statistics", lang), decimals)
+
+
+def _count_unit(indicator: str):
+    return Unit(f"count_{indicator}", 1, 0)
+
+
+def assessment_view(c: Comparison, lang: str = "zh"):
+    """The zones' yearly assessment: names, growth rates in %, points, passed and revoked as 是/否."""
+    table = assessment_table(c)
+    if not len(table):
+        return View(pd.DataFrame(), None, (), "", render("view_assessment", lang))
+    cases = case_names(c, lang)
+    names = {case.label: Names(case.scenario, lang) for case in c.cases}
+    out = pd.DataFrame(
+        {
+            header("scenario", lang): [cases[s] for s in table["scenario"]],
+            header("agreement", lang): [
+                names[s].agreement(a) for s, a in zip(table["scenario"], table["agreement"], strict=True)
+            ],
+            header("zone", lang): [names[s].party(z) for s, z in zip(table["scenario"], table["zone"], strict=True)],
+            header("year", lang): table["year"].astype(int).to_numpy(),
+        }
+    )
+    for column in table.columns:
+        if column.endswith("_growth"):
+            name = render("col_growth", lang, indicator=indicator_name(column.removesuffix("_growth"), lang))
+            out[name] = [None if pd.isna(v) else round(float(v) * 100, 2) for v in table[column]]
+    out[header("awards", lang)] = table["awards"].to_numpy()
+    out[header("points", lang)] = table["points"].round(2).to_numpy()
+    out[header("pass", lang)] = [yes_no(v, lang) for v in table["passed"]]
+    out[header("revoked_this_year", lang)] = [yes_no(v, lang) for v in table["revoked_this_year"]]
+    numbers = tuple(h for h in out.columns if h.endswith(("（%）", "(%)")) or h == header("points", lang))
+    return View(out, None, numbers, first_replication_note(c, lang), render("view_assessment", lang))
+
+
+TARGET_MONEY = ("tax_revenue_yuan", "industrial_output_yuan")
+TARGET_SHARES = ("fdi_share_of_region", "trade_share_of_region")
+
+
+def targets_view(c: Comparison, lang: str = "zh", unit=None):
+    """Progress towards the FTZ's targets: target names with their unit (money in one unit for the view, shares
+    in %, the entity count as a multiple), progress in %, the year reached."""
+    table = targets_table(c)
+    if not len(table):
+        return View(pd.DataFrame(), None, (), "", render("view_targets", lang))
+    is_money = table["target"].isin(TARGET_MONEY).to_numpy()
+    is_share = table["target"].isin(TARGET_SHARES).to_numpy()
+    unit = unit or unit_for(table.loc[is_money, ["goal", "value"]].to_numpy(float) * 100)
+    cases = case_names(c, lang)
+
+    def label(target: str, money: bool, share: bool) -> str:
+        name = render(f"target_label_{target}", lang)
+        what = unit.label(lang) if money else render("unit_percent" if share else "unit_multiple", lang)
+        return render("with_unit", lang, name=name, unit=what)
+
+    def shown(values: pd.Series) -> np.ndarray:
+        v = values.to_numpy(float)
+        return np.round(np.where(is_money, v * 100 / unit.fen_per, np.where(is_share, v * 100, v)), 2)
+
+    out = pd.DataFrame(
+        {
+            header("scenario", lang): [cases[s] for s in table["scenario"]],
+            header("target", lang): [
+                label(t, m, s) for t, m, s in zip(table["target"], is_money, is_share, strict=True)
+            ],
+            header("goal", lang): shown(table["goal"]),
+            header("year", lang): table["year"].astype(int).to_numpy(),
+            header("value", lang): shown(table["value"]),
+            header("progress", lang): [None if pd.isna(p) else round(float(p) * 100, 2) for p in table["progress"]],
+            header("reached", lang): [
+                render("not_reached", lang) if pd.isna(y) else str(int(y)) for y in table["reached_year"]
+            ],
+            header("met", lang): [yes_no(v, lang) for v in table["met_by_target_year"]],
+        }
+    )
+    money = (header("goal", lang), header("value", lang), header("progress", lang))
+    return View(out, unit, money, first_replication_note(c, lang), render("view_targets", lang))
+
+
+def terms_text(a, lang: str) -> str:
+    """An agreement's terms in words: the ratio by phase, the base, the negative-increment policy, cap, floor,
+    sunset, revocation."""
+    since = a.ratio.basis == "years_since_start"
+    phases = []
+    for p in a.ratio.schedule:
+        share = _percent(p.origin)
+        if p.end is None:
+            key = "terms_phase_since_open" if since else "terms_phase_open"
+            phases.append(render(key, lang, start=p.start, share=share))
+        else:
+            key = "terms_phase_since" if since else "terms_phase"
+            phases.append(render(key, lang, start=p.start, end=p.end, share=share))
+    sep = "；" if lang == "zh" else "; "
+    parts = [
+        render(
+            "terms_ratio",
+            lang,
+            basis=basis_name(a.ratio.basis, lang),
+            phases=("，" if lang == "zh" else ", ").join(phases),
+        )
+    ]
+    if a.base.rule == "base_year":
+        key = "step_base_year_grown" if a.base.growth else "step_base_year"
+        parts.append(render(key, lang, year=a.base.year, growth=_percent(a.base.growth) + "%"))
+    else:
+        parts.append(base_rule_name(a.base.rule, lang))
+    if a.stock_to == "origin":
+        parts.append(render("terms_stock_to_origin", lang))
+    parts.append(policy_name(a.negative_increment, lang))
+    for value, key in ((a.cap.origin_cumulative_yuan, "terms_cap"), (a.floor.host_yearly_yuan, "terms_floor")):
+        if value is not None:
+            fen = int(round(float(value) * 100))
+            unit = unit_for(fen)
+            parts.append(render(key, lang, amount=str(amount_text(fen, unit)), unit=unit.label(lang)))
+    if a.sunset_year is not None:
+        parts.append(render("terms_sunset", lang, year=a.sunset_year))
+    if a.revoked_year is not None:
+        parts.append(render("terms_revoked", lang, year=a.revoked_year))
+    return sep.join(parts)
+
+
+def _percent(share: float) -> str:
+    """0.6 → "60", 0.333333 → "33.3333" (shares have at most six decimals)."""
+    from decimal import Decimal
+
+    text = format(Decimal(str(share)) * 100, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _in_language(text: str, lang: str) -> str:
+    """A scenario's free text where it is written in the reader's language (Chinese text holds CJK characters);
+    otherwise blank — the machine file keeps it as written."""
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return text if chinese == (lang == "zh") else ""
+
+
+def assumptions_view(c: Comparison, lang: str = "zh"):
+    """What each design assumes, in words: how it was computed, seed, replications, each agreement by its
+    parties and its terms, the scenario's description, the file and its checksum."""
+    rows = []
+    cases = case_names(c, lang)
+    for case in c.cases:
+        s, names = case.scenario, Names(case.scenario, lang)
+        for a in s.agreements:
+            rows.append(
+                {
+                    header("scenario", lang): cases[case.label],
+                    header("computed", lang): render(
+                        "computed_resplit" if case.projection.resplit else "computed_simulated", lang
+                    ),
+                    header("seed", lang): case.projection.seed,
+                    header("replications", lang): len(case.projection.outcomes),
+                    header("agreement", lang): names.agreement(a.id),
+                    header("terms", lang): terms_text(a, lang),
+                    header("description", lang): _in_language((s.description or "").strip(), lang),
+                    header("file", lang): case.path.name,
+                    header("sha256", lang): s.sha256(),
+                }
+            )
+    return View(pd.DataFrame(rows), None, (), "", render("view_assumptions", lang))

@@ -135,15 +135,7 @@ def write_settlement(
         if more_files is not None:
             more_files(folder)
         (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        write_workbook(
-            folder / "allocation.xlsx",
-            s,
-            allocation_table(result.allocation, s, numeric=True),
-            detail,
-            statistics,
-            balance_table(result.balance, s, result.allocation, numeric=True),
-            summary,
-        )
+        write_workbook(folder / "allocation.xlsx", s, result.allocation, result.balance, result.statistics, summary)
     return summary
 
 

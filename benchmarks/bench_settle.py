@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas_baseline  # noqa: E402
@@ -29,7 +28,7 @@ import synthetic  # noqa: E402
 
 from analysis.outputs.tables import allocation_table  # noqa: E402
 from sim.records.ledger import read_ledger  # noqa: E402
-from sim.scenario.loading import scenario_from_data  # noqa: E402
+from sim.scenario.loading import dump_scenario, scenario_from_data  # noqa: E402
 from sim.sharing.by_entity import attribute  # noqa: E402
 from sim.sharing.cube import build_cube  # noqa: E402
 from sim.sharing.split import allocate  # noqa: E402
@@ -54,7 +53,7 @@ def main() -> int:
     ledger_csv = synthetic.write_ledger(work / "ledger.csv", args.rows)
     full = synthetic.scenario(all_rules=True)
     scenario_yaml = work / "scenario.yaml"
-    scenario_yaml.write_text(yaml.safe_dump(full.model_dump(mode="json", by_alias=True), allow_unicode=True))
+    scenario_yaml.write_text(dump_scenario(full), encoding="utf-8")
     print(f"ledger: {args.rows:,} rows, {ledger_csv.stat().st_size / 1e6:.0f} MB, 20 agreements × 10 years × 6 taxes")
 
     parse_s, ledger = timed(lambda: read_ledger(ledger_csv, full))
@@ -69,7 +68,7 @@ def main() -> int:
     print(f"  + attribution to entities          {entity_s:8.3f} s")
 
     # a slider: change one agreement's ratio schedule, validate the whole scenario, re-split the cube
-    data = full.model_dump(mode="json", by_alias=True)
+    data = full.model_dump(mode="python", by_alias=True, exclude_none=True)
     data["agreements"][0]["ratio"]["schedule"] = [{"from": 2023, "origin": 0.45}]
     validate_s, moved = timed(lambda: scenario_from_data(data, "slider"), 20)
     resplit_s, _ = timed(lambda: allocate(cube, moved), 20)

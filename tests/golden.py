@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,8 +17,10 @@ SIMULATED = sorted(p for p in (ROOT / "scenarios").glob("*/*.yaml") if p.parent.
 
 
 def aggregate(path: Path) -> dict:
-    """One replication at the scenario's own seed: totals per agreement and party (yuan), land outcomes."""
+    """One replication at the scenario's own seed: totals per agreement and party (yuan, exact to the fen, as
+    text), land outcomes, revocations and the number of ledger rows — all exact."""
     from analysis.projection import CENTRAL, HOST, ORIGIN, project
+    from sim.money import yuan_text
     from sim.scenario.loading import load_scenario
 
     scenario = load_scenario(path)
@@ -27,14 +30,33 @@ def aggregate(path: Path) -> dict:
         "seed": scenario.population.seed,
         "agreements": {
             a.id: {
-                name: round(float(receipts[i, :, column].sum()) / 100, 2)
+                name: yuan_text(int(receipts[i, :, column].sum()))
                 for name, column in (("central", CENTRAL), ("origin", ORIGIN), ("host", HOST))
             }
             for i, a in enumerate(scenario.agreements)
         },
-        "land": projection.outcomes[0].attempts,
-        "revoked": {scenario.agreements[a].id: y for a, y in sorted(projection.outcomes[0].revoked.items())},
+        "land": {outcome: int(count) for outcome, count in projection.outcomes[0].attempts.items()},
+        "revoked": {scenario.agreements[a].id: int(y) for a, y in sorted(projection.outcomes[0].revoked.items())},
         "ledger_rows": int(len(projection.first.settlement.ledger)),
+    }
+
+
+def fen(amount: str | float | int) -> int:
+    """A golden amount in yuan — text with two decimals, or a number as older golden files hold it — in fen,
+    exactly (a number's shortest repr is its two-decimal text for any amount a scenario produces)."""
+    value = Decimal(amount if isinstance(amount, str) else repr(amount)) * 100
+    assert value == value.to_integral_value(), f"{amount!r} is not a whole number of fen"
+    return int(value)
+
+
+def exact(figures: dict) -> dict:
+    """The figures with every amount in fen, so two aggregates compare exactly whatever their file format."""
+    return {
+        **figures,
+        "agreements": {
+            agreement: {party: fen(value) for party, value in parties.items()}
+            for agreement, parties in figures["agreements"].items()
+        },
     }
 
 

@@ -207,6 +207,9 @@ def test_compare_writes_every_output(compared):
         "comparison_yearly.svg",
         "comparison_npv.png",
         "comparison_net.svg",
+        "comparison_summary.csv",
+        "comparison_summary_zh.csv",
+        "comparison_yearly_zh.csv",
     } <= names
     header = (compared / "comparison.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[:5] == ["scenario", "party", "party_name", "role", "year"] and "cumulative_discounted" in header
@@ -250,7 +253,8 @@ def test_the_workbook_opens_in_openpyxl_and_libreoffice(compared, tmp_path):
     book = openpyxl.load_workbook(compared / "comparison.xlsx")
     assert book.sheetnames[:2] == ["汇总", "逐年"] and "假设" in book.sheetnames
     headers = [c.value for c in book["汇总"][1]]
-    assert headers[0] == "方案" and "现值（万元）" in headers
+    # the people's sheet: names, one unit for the sheet (tens of 亿元 over ten years) stated in each money header
+    assert headers[:4] == ["方案", "参与方", "角色", "分成合计（亿元）"] and "现值（亿元）" in headers
     assert "方案" in _libreoffice_reads(compared / "comparison.xlsx", tmp_path)
 
 

@@ -9,8 +9,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.app_support import encode_link
+from analysis.projection import CENTRAL, HOST, ORIGIN, project
+from sim.messages import render
+from sim.scenario.loading import load_scenario
+from sim.taxes import TAX_IDS
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
 
 
 @pytest.fixture
@@ -83,20 +88,73 @@ def test_english_switch(app):
     assert "re-split" in app.info[0].value
 
 
-def test_compare_and_explain(app):
+def _frame(at: AppTest, *columns: str):
+    """The one table on the page that has these columns."""
+    found = [f.value for f in at.dataframe if set(columns) <= set(f.value.columns)]
+    assert len(found) == 1, [list(f.value.columns) for f in at.dataframe]
+    return found[0]
+
+
+def _projection(name: str):
+    """A projection computed apart from the app: its own full simulation at the app's 3 replications."""
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    return project(scenario, scenario.population.seed, 3)
+
+
+def test_compare_shows_each_design_with_figures_of_its_own_simulation(app):
     app.multiselect(key="compare").set_value(["当前调整的方案", "designs/d1_50_50"]).run()
-    assert not app.exception and len(app.dataframe) >= 3
+    assert not app.exception
+    summary = _frame(app, "scenario", "party", "receipts", "vs_baseline")
+    # the app re-splits the cached Nanning simulation for the 50:50 design; simulating it afresh gives the same
+    expected = {}
+    for label, name in (("当前调整的方案", "guangxi/nanning"), ("designs_d1_50_50", "designs/d1_50_50")):
+        projection = _projection(name)
+        for i, a in enumerate(projection.scenario.agreements):
+            expected[(label, a.origin)] = projection.receipts[:, i, :, ORIGIN].sum(axis=1).mean()
+            expected[(label, a.host)] = projection.receipts[:, i, :, HOST].sum(axis=1).mean()
+    got = {(r.scenario, r.party): r.receipts for r in summary.itertuples()}
+    assert got.keys() == expected.keys() and len(got) == 4
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, rel=1e-12, abs=0.5), key
+    # the two designs differ, and the difference is reported against the design being tuned
+    assert got[("designs_d1_50_50", "nanning_ftz")] != got[("当前调整的方案", "nanning_ftz")]
+    for r in summary.itertuples():
+        assert r.vs_baseline == pytest.approx(r.receipts - got[("当前调整的方案", r.party)], rel=1e-12, abs=0.5)
     app.multiselect(key="compare").set_value(
         ["当前调整的方案", *[f"designs/d{i}" for i in ("1_50_50", "2_6_4", "3_7_3", "4_phased")]]
     ).run()
     assert "最多比较四个方案" in app.warning[0].value
-    cells = app.selectbox(key="explain").options
-    assert cells and not app.exception
+
+
+def test_explain_offers_the_real_cells_and_their_chain(app):
+    allocation = _projection("guangxi/nanning").first.settlement.allocation
+    rows = list(zip(*allocation.rows.nonzero(), strict=True))
+    expected = [f"nanning · {int(allocation.years[y])} · {TAX_IDS[k]}" for _, y, k in rows]
+    picker = app.selectbox(key="explain")
+    assert picker.options == expected and len(expected) > 10
+    _, y, k = rows[-1]
+    picker.set_value(("nanning", int(allocation.years[y]), TAX_IDS[k])).run()
+    assert not app.exception
+    chain = _frame(app, "步骤", "金额（元）")
+    amounts = dict(zip(chain["步骤"], chain["金额（元）"], strict=True))
+
+    def yuan(name: str) -> str:
+        return f"{int(getattr(allocation, name)[0, y, k]) / 100:,.2f}"
+
+    shown = tuple(amounts[render(f"step_{name}")] for name in ("total", "origin", "host"))
+    assert shown == (yuan("total"), yuan("origin"), yuan("host"))
+    assert float(shown[1].replace(",", "")) > 0
 
 
 def test_switching_scenario(app):
     app.selectbox(key="scenario").set_value("guangxi/chongzuo").run()
-    assert not app.exception and "已重新模拟" in app.info[0].value
+    assert not app.exception
+    # simulated, or re-split when an earlier session has simulated it already (the cache is shared by sessions)
+    assert "用时" in app.info[0].value
+    assert app.session_state["computed"].projection.scenario.agreements[0].id == "chongzuo"
+    receipts = _projection("guangxi/chongzuo").receipts
+    shown = [f"{receipts[..., part].sum(axis=(1, 2)).mean() / 1e10:,.2f} 亿元" for part in (ORIGIN, HOST, CENTRAL)]
+    assert totals(app) == shown
 
 
 SCENARIO_YAML = (Path(__file__).resolve().parents[1] / "scenarios/guangxi/chongzuo.yaml").read_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from fractions import Fraction
 
 import numpy as np
@@ -76,6 +77,7 @@ def agreements(draw, index: int, start: int, years: int):
         "cap": {"origin_cumulative_yuan": draw(st.one_of(st.none(), st.integers(0, 10**7)))},
         "floor": {"host_yearly_yuan": draw(st.one_of(st.none(), st.integers(0, 10**7)))},
         "sunset_year": draw(st.one_of(st.none(), st.integers(start - 1, start + years))),
+        "revoked_year": draw(st.one_of(st.none(), st.integers(start - 1, start + years))),
         "statistics": {
             "default": {"rule": draw(st.sampled_from(RULES))},
             "fdi": {"rule": "split", "origin": draw(shares)},
@@ -157,10 +159,20 @@ def test_every_row_adds_up_and_nothing_is_created_or_lost(world):
     np.add.at(expected, (ledger.agreement, ledger.year - allocation.first_year, ledger.tax), ledger.amount)
     assert (allocation.total == expected).all()
     assert (allocation.total[~allocation.rows] == 0).all() and (allocation.origin[~allocation.rows] == 0).all()
-    # the given central parts are respected; the pool is what the upper levels leave of the local part
-    assert (allocation.pool == allocation.total - allocation.central - allocation.upper.sum(axis=-1)).all()
-    # split = increment less what went to stock_to; origin_split is the origin's part of it
-    assert (allocation.to_stock + allocation.split == allocation.pool).all()
+    # where every row of a cell carries the treasury's central column, the cell's central part is its sum
+    cell = (ledger.agreement, ledger.year - allocation.first_year, ledger.tax)
+    given, uncentred = np.zeros_like(allocation.total), np.zeros_like(allocation.total)
+    np.add.at(given, cell, np.where(ledger.has_central, ledger.central, 0))
+    np.add.at(uncentred, cell, (~ledger.has_central).astype(np.int64))
+    all_given = allocation.rows & (uncentred == 0)
+    assert (allocation.central[all_given] == given[all_given]).all()
+    # the stock (and repayments) go to stock_to: before the terms, the origin has its part of the split, plus
+    # what went to the stock when stock_to is the origin
+    before_terms = allocation.origin + allocation.sunset_adj + allocation.cap_adj + allocation.floor_adj
+    for i, a in enumerate(scenario.agreements):
+        shared = np.isin(np.array(TAX_IDS), a.taxes)
+        stock = allocation.to_stock[i] if a.stock_to == "origin" else 0
+        assert (before_terms[i][:, shared] == (allocation.origin_split[i] + stock)[:, shared]).all(), a.stock_to
     assert (allocation.deficit >= 0).all()
     # entity rows add up, and sum to their cells column by column
     entities = attribute(ledger, scenario, allocation)
@@ -179,8 +191,8 @@ def _check_terms(scenario, allocation):
     for i, a in enumerate(scenario.agreements):
         shared = np.isin(np.array(TAX_IDS), a.taxes)
         assert (allocation.origin[i][:, ~shared] == 0).all()
-        if a.sunset_year is not None:
-            assert (allocation.origin[i][years > a.sunset_year] == 0).all()
+        if a.sharing_ends is not None:  # the sunset or the revocation, whichever comes first
+            assert (allocation.origin[i][years > a.sharing_ends] == 0).all()
         if a.cap.origin_cumulative_yuan is not None:
             # the cap counts what the origin kept, after floor top-ups (DOMAIN.md §3.7)
             kept = allocation.origin_split[i] - allocation.cap_adj[i] - allocation.floor_adj[i]
@@ -197,8 +209,8 @@ def _check_terms(scenario, allocation):
 
 def _after_sunset(a, allocation, i):
     out = np.zeros_like(allocation.origin_split[i])
-    if a.sunset_year is not None:
-        late = allocation.years > a.sunset_year
+    if a.sharing_ends is not None:
+        late = allocation.years > a.sharing_ends
         out[late] = allocation.origin_split[i][late]
     return out
 
@@ -230,4 +242,18 @@ def test_statistics_split_adds_up_and_double_count_reports_both(world, raw, data
             assert (stats.origin[rows] == 0).all()
         if rule == "origin":
             assert (stats.host[rows] == 0).all()
-    assert set(stats.indicator) <= set(range(len(INDICATORS)))
+    # each (agreement, year, indicator) cell holds exactly the records' sum, under the agreement's rule for it
+    expected = defaultdict(int)
+    for key in zip(records.agreement, records.year, records.indicator, records.value, strict=True):
+        expected[tuple(int(v) for v in key[:3])] += int(key[3])
+    cells = zip(stats.agreement, stats.year, stats.indicator, stats.rule, stats.total, stats.origin, strict=True)
+    got = {(int(a), int(y), int(k)): (RULES[r], int(t), int(o)) for a, y, k, r, t, o in cells}
+    assert got.keys() == expected.keys()
+    for (a, year, k), (rule, total, origin) in got.items():
+        agreement = scenario.agreements[a]
+        statistic = agreement.statistics.rule_for(INDICATORS[k])
+        assert rule == statistic.rule and total == expected[(a, year, k)]
+        if rule == "split" and statistic.origin is not None:  # a share of its own, and nothing after the sunset
+            ended = agreement.sharing_ends is not None and year > agreement.sharing_ends
+            share = Fraction(0) if ended else Fraction(statistic.origin)
+            assert abs(origin - total * share) < 1, (a, year, INDICATORS[k])

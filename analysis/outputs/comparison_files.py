@@ -1,99 +1,111 @@
-"""What `ftzshare compare` writes: comparison.csv, comparison.xlsx, charts (PNG, SVG) and report.pdf."""
+"""What `ftzshare compare` writes, in two kinds of file.
+
+For scripts — stable names, English ids, money as yuan with exactly two decimals, one header row, nothing else:
+  comparison.csv (year by year), comparison_summary.csv, and where the designs have them
+  comparison_statistics.csv, comparison_assessment.csv, comparison_targets.csv, comparison_assumptions.csv.
+For people — in the language asked for (`--lang`, Chinese by default), from the presentation layer
+(`analysis.outputs.presentation`): names not ids, headers from the catalogue with the unit in each, one unit per
+table (万元 or 亿元 by magnitude), totals rows, and a last line saying what the figures are:
+  comparison_summary_<lang>.csv, comparison_yearly_<lang>.csv, comparison_statistics_<lang>.csv,
+  comparison_assessment_<lang>.csv, comparison_targets_<lang>.csv, comparison_assumptions_<lang>.csv
+  (UTF-8 with BOM, so Excel on a Chinese Windows opens them right), comparison.xlsx (one sheet each),
+  the charts (PNG, SVG) and report.pdf.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.comparison import (
     Comparison,
     assessment_table,
+    assessment_view,
     assumptions_table,
+    assumptions_view,
+    case_names,
+    plain,
+    plain_statistics,
     statistics_table,
+    statistics_view,
     summary_table,
+    summary_view,
     targets_table,
+    targets_view,
     yearly_table,
+    yearly_view,
 )
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import comparison_charts, save
+from analysis.outputs.presentation import View, render
 from analysis.outputs.report import write_report
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
-from sim.money import format_yuan
 
-MONEY = (
-    "receipts",
-    "receipts_p5",
-    "receipts_p95",
-    "cumulative",
-    "discounted",
-    "cumulative_discounted",
-    "net_benefit",
-    "vs_baseline",
-    "npv",
-    "npv_vs_baseline",
-)
+# view name → (machine file, people's file stem, sheet title key)
+FILES = {
+    "summary": ("comparison_summary.csv", "comparison_summary", "sheet_summary"),
+    "yearly": ("comparison.csv", "comparison_yearly", "sheet_yearly"),
+    "statistics": ("comparison_statistics.csv", "comparison_statistics", "sheet_statistics"),
+    "assessment": ("comparison_assessment.csv", "comparison_assessment", "sheet_assessment"),
+    "targets": ("comparison_targets.csv", "comparison_targets", "sheet_targets"),
+    "assumptions": ("comparison_assumptions.csv", "comparison_assumptions", "sheet_assumptions"),
+}
 
 
-def _fen(table: pd.DataFrame) -> pd.DataFrame:
-    """Money columns (means over replications, in fen) rounded to whole fen; None stays empty."""
-    table = table.copy()
-    for column in MONEY:
-        if column in table:
-            table[column] = [None if pd.isna(v) else int(round(v)) for v in table[column]]
-    return table
+def machine_tables(c: Comparison) -> dict[str, pd.DataFrame]:
+    """The script files' tables: English ids, yuan with two decimals."""
+    return {
+        "summary": plain(summary_table(c)),
+        "yearly": plain(yearly_table(c)),
+        "statistics": plain_statistics(statistics_table(c)),
+        "assessment": assessment_table(c),
+        "targets": targets_table(c),
+        "assumptions": assumptions_table(c),
+    }
 
 
-def _yuan_text(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.copy()
-    for column in MONEY:
-        if column in table:
-            known = table[column].notna()
-            text = np.full(len(table), "", dtype=object)
-            text[known.to_numpy()] = format_yuan(table.loc[known, column].astype(np.int64).to_numpy())
-            table[column] = text
+def people_views(c: Comparison, lang: str) -> dict[str, View]:
+    return {
+        "summary": summary_view(c, lang),
+        "yearly": yearly_view(c, lang),
+        "statistics": statistics_view(c, lang),
+        "assessment": assessment_view(c, lang),
+        "targets": targets_view(c, lang),
+        "assumptions": assumptions_view(c, lang),
+    }
+
+
+def _sheet(view: View, lang: str) -> pd.DataFrame:
+    """A view as a workbook sheet: numbers stay numbers (already in the view's unit), the note as a last row."""
+    table = view.table.astype(object).where(view.table.notna(), None)
+    if view.note and len(table.columns):
+        note = {c: None for c in table.columns}
+        note[table.columns[0]] = render("note_row", lang, note=view.note)
+        table = pd.concat([table, pd.DataFrame([note])], ignore_index=True)
     return table
 
 
 def write_comparison(c: Comparison, out: Path, lang: str = "zh") -> dict[str, Path]:
-    yearly, summary = _fen(yearly_table(c)), _fen(summary_table(c))
-    stats, assessment, targets, assumptions = (
-        statistics_table(c),
-        assessment_table(c),
-        targets_table(c),
-        assumptions_table(c),
-    )
-    names = {
-        case.label: case.scenario.name if lang == "zh" else case.scenario.name_en or case.scenario.name
-        for case in c.cases
-    }
+    yearly, summary = yearly_table(c), summary_table(c)
+    machine = machine_tables(c)
+    views = people_views(c, lang)
+    names = case_names(c, lang)
     with atomic_folder(out) as folder:
-        write_csv(_yuan_text(yearly), folder / "comparison.csv")
-        write_csv(_yuan_text(summary), folder / "comparison_summary.csv")
-        money = set(MONEY)
+        for key, (machine_name, people_stem, _) in FILES.items():
+            if len(machine[key]):
+                write_csv(machine[key], folder / machine_name)
+            if len(views[key].table):
+                (folder / f"{people_stem}_{lang}.csv").write_bytes(views[key].csv_bytes())
         sheets = [
-            ("汇总", summary, money),
-            ("逐年", yearly, money),
-            ("统计数据", stats, set()),
-            ("考核", assessment, set()),
-            ("目标进度", targets, set()),
-            ("假设", assumptions, set()),
+            (render(sheet, lang), _sheet(views[key], lang), set())
+            for key, (_, _, sheet) in FILES.items()
+            if len(views[key].table)
         ]
-        write_tables(folder / "comparison.xlsx", [(t, d, m) for t, d, m in sheets if len(d)])
+        write_tables(folder / "comparison.xlsx", sheets)
         charts = comparison_charts(yearly, summary, names, c.discount_rate, lang)
         for name, fig in charts.items():
             save(fig, folder / name, close=False)
-        write_report(
-            folder / "report.pdf",
-            names,
-            assumptions,
-            summary,
-            assessment,
-            targets,
-            charts,
-            len(c.cases[0].projection.outcomes),
-            lang,
-        )
+        write_report(folder / "report.pdf", c, views, charts, lang)
     return {p.name: out / p.name for p in sorted(Path(out).iterdir())}

@@ -1,13 +1,21 @@
 """What `ftzshare run` writes beyond a settlement: the scenario in force, the simulated ledger and records,
 events, land queue, assessment, every replication's receipts, and the receipts chart.
 
-`settle scenario_in_force.yaml --ledger ledger.csv` reproduces `allocation.csv` byte for byte."""
+`settle scenario_in_force.yaml --ledger ledger.csv` reproduces `allocation.csv` byte for byte.
+
+For people, `receipts_zh.csv`: each agreement's yearly receipts (central, origin, host) by name, in one unit
+stated in every header, with a 合计 row per agreement and a last line saying what the figures are; the machine
+file beside it is `replications.csv` (every replication, English ids, yuan with two decimals)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from analysis.outputs.charts import receipts_chart, save
+from analysis.outputs.presentation import Names, Unit, View, figure_note, header, in_unit, render, unit_for
 from analysis.outputs.tables import (
     assessment_table,
     events_table,
@@ -17,7 +25,7 @@ from analysis.outputs.tables import (
     replications_table,
     write_csv,
 )
-from analysis.projection import HOST, ORIGIN, Projection
+from analysis.projection import CENTRAL, HOST, ORIGIN, Projection
 from analysis.reconciliation import reconciliation
 from analysis.settlement import write_settlement
 from sim.model.records import statistics_of
@@ -58,8 +66,36 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
             write_csv(assessment_table(sim), folder / "assessment.csv")
         write_csv(replications_table(receipts, s), folder / "replications.csv")
         save(receipts_chart(s, receipts), folder / "receipts")
+        (folder / "receipts_zh.csv").write_bytes(receipts_view(projection, "zh").csv_bytes())
 
     return write_settlement(first.settlement, out, inputs, projection.seed, more_summary, files)
+
+
+def receipts_view(projection: Projection, lang: str = "zh", unit: Unit | None = None) -> View:
+    """Per agreement and year: what central, the origin and the host receive — the mean over the replications
+    (replication 1 and its seed when there is one) — in one unit, with a 合计 row per agreement."""
+    s = projection.scenario
+    names = Names(s, lang)
+    r = projection.receipts
+    n = r.shape[0]
+    mean = r[..., [CENTRAL, ORIGIN, HOST]].mean(axis=0)  # [agreement, year, part] fen
+    totals = mean.sum(axis=1, keepdims=True)
+    unit = unit or unit_for(np.concatenate([mean, totals], axis=1))
+    years = [str(s.horizon.start_year + y) for y in range(s.horizon.years)] + [render("total_row", lang)]
+    parts = ("central", "origin", "host")
+    table = pd.DataFrame(
+        {
+            header("agreement", lang): np.repeat([names.agreement(a.id) for a in s.agreements], len(years)),
+            header("year", lang): np.tile(years, len(s.agreements)),
+            **{
+                header(part, lang, unit): in_unit(np.concatenate([mean, totals], axis=1)[..., j].ravel(), unit)
+                for j, part in enumerate(parts)
+            },
+        }
+    )
+    note = figure_note("mean", lang, n=n) if n > 1 else figure_note("replication", lang, n=1, seed=projection.seed)
+    money = tuple(header(part, lang, unit) for part in parts)
+    return View(table, unit, money, note, render("receipts_view", lang))
 
 
 def describe(summary: dict) -> str:

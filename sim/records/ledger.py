@@ -117,7 +117,7 @@ def _duplicates(*keys: np.ndarray) -> int:
     return int(np.count_nonzero((stacked[:, 1:] == stacked[:, :-1]).all(axis=0)))
 
 
-def resolve(ledger: Ledger, scenario: Scenario, simulated: bool = False) -> Ledger:  # TEMP: flag goes
+def resolve(ledger: Ledger, scenario: Scenario) -> Ledger:
     """Check a ledger against the scenario and fill in start years; the same for real and simulated data.
 
     A ledger without rows in an agreement's base year is refused: a forgotten export would silently make the
@@ -150,7 +150,7 @@ def resolve(ledger: Ledger, scenario: Scenario, simulated: bool = False) -> Ledg
             i = np.flatnonzero(rows)[bad[0]]
             raise ledger.error(i, "age_uncovered", age=int(ledger.year[i] - start[i] + 1), agreement=agreement.id)
         base_missing = rows.any() and not (ledger.year[rows] == agreement.base.year).any()
-        if agreement.base.rule == "base_year" and base_missing and not simulated:
+        if agreement.base.rule == "base_year" and base_missing:
             raise InputError(ledger.source, None, "base_year_missing", agreement=agreement.id, year=agreement.base.year)
     return Ledger(**{**ledger.__dict__, "start_year": start})
 

@@ -2,9 +2,9 @@
 
 For each agreement, year and tax type: total → central → upper levels → pool → base and increment →
 negative-increment policy → split origin : host by the ratio in force → sunset, cap, floor (`sim.terms`).
-Central and upper-level parts are apportioned per *unit*: the (agreement, year, tax) cell, or under a
-years-since-start schedule each ratio phase within it, so each entity's increment is split by its own
-phase. Pure: arrays in, arrays out.
+Central and upper-level parts are apportioned once per (agreement, year, tax) cell; under a years-since-start
+schedule the amount split is then shared over the cell's ratio phases in proportion to their own pools, so
+each entity's increment is split by its own phase. Pure: arrays in, arrays out.
 """
 
 from __future__ import annotations
@@ -130,19 +130,22 @@ def _allocate_agreement(
             return cells.sum(axis=2, keepdims=True)
         return np.einsum("ykg,ygu->yku", cells, membership)
 
-    u_total = by_unit(total)
-    u_central = by_unit(central_given) + by_shares(by_unit(uncentred), pair(central_ppm)[:, None, :])[..., 0]
-    u_parts = by_shares(u_total - u_central, local_split[:, None, :])  # [year, tax, unit, upper levels + pool]
-    u_pool = u_parts[..., -1]
-    pool = u_pool.sum(axis=2)
+    # central, upper levels and the pool are apportioned once per cell (DOMAIN.md §3.2–3)
+    cell_total = total.sum(axis=2)
+    central = central_given.sum(axis=2) + by_shares(uncentred.sum(axis=2), pair(central_ppm))[..., 0]
+    parts = by_shares(cell_total - central, local_split)  # [year, tax, upper levels + pool]
+    pool = parts[..., -1]
     shared = np.isin(np.array(TAX_IDS), a.taxes)
 
     base = _base(a, calendar, pool)
     flows = _negative_policy(a, pool, base, shared)
-    # distribute the split amount over units in proportion to their pools, then split each by its ratio
+    # distribute the split amount over the units in proportion to their own pools (each unit's rows taken through
+    # central and upper levels on their own: weights only), then split each by its ratio
     if n_units == 1:
         u_split = flows["split"][..., None]
     else:
+        u_central = by_unit(central_given) + by_shares(by_unit(uncentred), pair(central_ppm)[:, None, :])[..., 0]
+        u_pool = by_shares(by_unit(total) - u_central, local_split[:, None, :])[..., -1]  # [year, tax, unit]
         cells = np.repeat(np.arange(n_years * K), n_units)
         u_split = by_weights(flows["split"].ravel(), cells, u_pool.ravel()).reshape(u_pool.shape)
     u_origin = by_shares(u_split, pair(unit_ratio)[:, None, :, :])[..., 0]
@@ -155,9 +158,9 @@ def _allocate_agreement(
         effective = np.where(split != 0, origin_split / np.where(split == 0, 1, split), np.nan)
     ratio = unit_ratio[:, :1] / PPM if n_units == 1 else effective
     return {
-        "total": u_total.sum(axis=2),
-        "central": u_central.sum(axis=2),
-        "upper": u_parts[..., :-1].sum(axis=2),
+        "total": cell_total,
+        "central": central,
+        "upper": parts[..., :-1],
         "pool": pool,
         "base": base,
         "increment": pool - base,
