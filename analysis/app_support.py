@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import io
 import json
 import os
 import re
@@ -34,7 +33,19 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.cli import MAX_REPLICATIONS, MAX_SIMULATED_YEARS
-from analysis.outputs.presentation import YUAN, Names, Unit, amount_text, in_unit, tax_name, unit_for, with_total
+from analysis.outputs.presentation import (
+    YUAN,
+    Names,
+    Unit,
+    View,
+    amount_text,
+    figure_note,
+    in_unit,
+    tax_name,
+    unit_for,
+    with_total,
+    with_unit,
+)
 from analysis.outputs.tables import csv_text
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
 from analysis.settlement import Settlement

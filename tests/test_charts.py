@@ -1,15 +1,70 @@
-"""Charts carry Chinese text without missing-glyph boxes, and the same data gives the same bytes."""
+"""Charts that read: Chinese text in the CJK font without missing-glyph boxes, names not ids, one unit stated
+on every amount axis, many agreements as small panels of bounded size, many designs named at their line ends
+without overlap, value labels on the waterfall, the assessment against its pass line; the same data gives the
+same bytes; nothing goes through pyplot's process-wide state."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import subprocess
+import sys
+import threading
 import warnings
+from pathlib import Path
+from types import SimpleNamespace
 
+import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
+from matplotlib import font_manager
 from sim_builders import world
 
-from analysis.outputs.charts import cjk_family, receipts_chart, save
+from analysis.outputs import charts
+from analysis.outputs.charts import (
+    END_LABEL,
+    VALUE_LABEL,
+    assessment_chart,
+    cjk_family,
+    comparison_charts,
+    figure_bytes,
+    grid_shape,
+    receipts_chart,
+    save,
+    spread,
+    waterfall_chart,
+)
+from analysis.outputs.presentation import Names
+from sim.scenario.loading import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+CHONGQING = ROOT / "scenarios" / "chongqing" / "linked_zones.yaml"
+needs_cjk = pytest.mark.skipif(cjk_family() is None, reason="no CJK font; .ci/run installs fonts-noto-cjk")
+
+
+@pytest.fixture(scope="module")
+def chongqing():
+    return load_scenario(CHONGQING)
+
+
+def _receipts(scenario, replications=1, scale=10**9):
+    """[replication, agreement, year, column] fen, deterministic and different per agreement."""
+    a, y = len(scenario.agreements), scenario.horizon.years
+    base = np.arange(1, y + 1)[None, :] * (np.arange(1, a + 1)[:, None]) * scale
+    out = np.zeros((replications, a, y, 5), np.int64)
+    for r in range(replications):
+        out[r, :, :, 0] = base * 2
+        out[r, :, :, 1] = base + r * scale
+        out[r, :, :, 2] = base * 3 // 2 - r * scale
+    return out
+
+
+def _texts(fig):
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+
+
+# ---------------------------------------------------------------- fonts
 
 
 def test_a_cjk_font_is_installed_by_the_setup():
@@ -18,14 +73,40 @@ def test_a_cjk_font_is_installed_by_the_setup():
     assert cjk_family() is not None
 
 
+@needs_cjk
 def test_chinese_labels_render_without_missing_glyphs(tmp_path):
-    if cjk_family() is None:
-        pytest.skip("no CJK font")
     receipts = np.arange(2 * 1 * 4 * 3, dtype=np.int64).reshape(2, 1, 4, 3) * 10**9
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)"
         paths = save(receipts_chart(world(), receipts), tmp_path / "receipts")
     assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size > 1000 for p in paths)
+
+
+@needs_cjk
+def test_chinese_text_is_drawn_in_the_cjk_font_whatever_rcparams_say(tmp_path, chongqing):
+    """The font is given to every text and tick label, not taken from rcParams: a figure made and saved while
+    (say) another session's rc_context says DejaVu Sans still finds every Chinese glyph."""
+    cjk = font_manager.findfont(font_manager.FontProperties(family=cjk_family()))
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = receipts_chart(chongqing, _receipts(chongqing))
+        fig.canvas.draw()
+        figure_bytes(fig, "svg")
+    chinese = [t for t in _texts(fig) if any("\u4e00" <= c <= "\u9fff" for c in t.get_text())]
+    assert len(chinese) >= 15
+    for text in chinese:
+        assert font_manager.findfont(text.get_fontproperties()) == cjk
+    ticks = fig.axes[0].get_yticklabels() + fig.axes[-1].get_xticklabels()
+    assert ticks and all(t.get_fontfamily()[0] == cjk_family() for t in ticks)
+
+
+def test_english_switch():
+    fig = receipts_chart(world(), np.ones((1, 1, 4, 3), np.int64), lang="en")
+    assert "yearly receipts" in fig.axes[0].get_title()
+    assert fig.axes[0].get_xlabel() == "year" and "yuan" in fig.axes[0].get_ylabel()
+
+
+# ---------------------------------------------------------------- same data, same bytes; no pyplot
 
 
 def test_charts_are_byte_identical(tmp_path):
@@ -36,6 +117,296 @@ def test_charts_are_byte_identical(tmp_path):
         assert x.read_bytes() == y.read_bytes()
 
 
-def test_english_switch():
-    fig = receipts_chart(world(), np.ones((1, 1, 4, 3), np.int64), lang="en")
-    assert "yearly receipts" in fig.axes[0].get_title()
+def test_grid_and_assessment_charts_are_byte_identical(chongqing):
+    receipts = _receipts(chongqing, 3)
+    records, revoked = _assessment(chongqing)
+    for make, formats in (
+        (lambda: receipts_chart(chongqing, receipts, seed=7), ("svg",)),
+        (lambda: assessment_chart(chongqing, records, revoked, seed=7), ("png", "svg")),
+    ):
+        a, b = make(), make()
+        for fmt in formats:
+            assert figure_bytes(a, fmt) == figure_bytes(b, fmt)
+
+
+def test_saving_leaves_rcparams_as_they_were():
+    before = dict(matplotlib.rcParams)
+    fig = receipts_chart(world(), np.ones((1, 1, 4, 3), np.int64))
+    for fmt in ("png", "svg", "pdf"):
+        figure_bytes(fig, fmt)
+    assert dict(matplotlib.rcParams) == before
+
+
+def test_concurrent_saves_give_the_same_bytes():
+    """Sessions saving at once (Streamlit runs each in a thread) get what one alone gets."""
+    fig = waterfall_chart(
+        [("total", "税收合计", 100_000_000), ("origin", "来源方", 60_000_000), ("host", "承接方", 40_000_000)]
+    )
+    alone = {fmt: figure_bytes(fig, fmt) for fmt in ("png", "svg")}
+    figures = [
+        waterfall_chart(
+            [("total", "税收合计", 100_000_000), ("origin", "来源方", 60_000_000), ("host", "承接方", 40_000_000)]
+        )
+        for _ in range(4)
+    ]
+    got: dict[int, dict[str, bytes]] = {}
+
+    def work(k):
+        got[k] = {fmt: figure_bytes(figures[k], fmt) for fmt in ("svg", "png")}
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(got[k] == alone for k in range(4))
+
+
+def test_drawing_never_touches_pyplot(chongqing):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    receipts_chart(chongqing, _receipts(chongqing)).canvas.draw()
+    waterfall_chart([("total", "税收合计", 10**9), ("origin", "来源方", 6 * 10**8), ("host", "承接方", 4 * 10**8)])
+    records, revoked = _assessment(chongqing)
+    figure_bytes(assessment_chart(chongqing, records, revoked), "png")
+    assert plt.get_fignums() == before == []
+
+
+def test_importing_and_drawing_does_not_import_pyplot(tmp_path):
+    code = (
+        "import sys, numpy as np\n"
+        "sys.path.insert(0, 'tests')\n"
+        "from sim_builders import world\n"
+        "from analysis.outputs import charts\n"
+        "fig = charts.receipts_chart(world(), np.ones((2, 1, 4, 3), np.int64) * 10**8)\n"
+        f"charts.save(fig, __import__('pathlib').Path({str(tmp_path / 'r')!r}))\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- many agreements: small panels
+
+
+def test_grid_shapes_are_wide_and_have_no_empty_column():
+    assert grid_shape(1) == (1, 1)
+    assert grid_shape(15) == (3, 5)
+    for n in range(2, 40):
+        rows, columns = grid_shape(n)
+        assert rows * columns >= n and (columns - 1) * rows < n and columns <= 6 and columns >= rows - 1
+
+
+def test_fifteen_agreements_are_small_panels_titled_by_name(chongqing):
+    fig = receipts_chart(chongqing, _receipts(chongqing, 3))
+    width, height = fig.get_size_inches() * charts.DPI
+    assert height <= 2400 and width <= 2400  # was 1200 × 7200 px as 15 stacked panels
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(panels) == 15
+    names = Names(chongqing, "zh")
+    assert [ax.get_title() for ax in panels] == [names.agreement(a.id) for a in chongqing.agreements]
+    assert all("lz" not in ax.get_title() for ax in panels)  # names, not ids
+    first = panels[0]
+    assert all(
+        first.get_shared_y_axes().joined(first, ax) and first.get_shared_x_axes().joined(first, ax) for ax in panels
+    )
+    # one unit for the whole figure, in its axis labels
+    assert fig.get_supylabel() == "分成（万元）" or fig.get_supylabel() == "分成（亿元）"
+    assert fig.get_supxlabel() == "年度"
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["来源方 重庆自贸试验区", "承接方"]
+
+
+def test_panels_that_do_not_fill_the_grid_show_their_years(chongqing):
+    """7 agreements in a 2 × 4 grid: the empty slot is removed, the panel above it shows the years."""
+    data = chongqing.model_copy(update={"agreements": chongqing.agreements[:7]})
+    fig = receipts_chart(data, _receipts(data))
+    assert len(fig.axes) == 7
+    above = fig.axes[3]
+    assert above.xaxis.get_tick_params()["labelbottom"]
+
+
+def test_the_receipts_unit_follows_the_amounts(chongqing):
+    small = receipts_chart(chongqing, _receipts(chongqing, scale=10**6))
+    large = receipts_chart(chongqing, _receipts(chongqing, scale=10**10))
+    assert small.get_supylabel() == "分成（万元）" and large.get_supylabel() == "分成（亿元）"
+    # the plotted values are in that unit: agreement 1, year 1 origin = 1 × 10^10 fen = 1.00 亿元
+    first_line = large.axes[0].get_lines()[0]
+    assert first_line.get_ydata()[0] == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- many designs: direct labels
+
+
+def _designs(n, years=range(2025, 2031), close=True):
+    """n designs whose lines end within a hair of each other (close) — their names would overlap."""
+    rows = []
+    for d in range(n):
+        for role in ("origin", "host"):
+            for k, year in enumerate(years):
+                end = 3e10 + d * (1e7 if close else 4e9)
+                rows.append((f"d{d:02d}", role, year, end * (k + 1) / len(years)))
+    yearly = pd.DataFrame(rows, columns=["scenario", "role", "year", "receipts"])
+    summary = (
+        yearly.groupby(["scenario", "role"], sort=False)["receipts"]
+        .sum()
+        .reset_index()
+        .assign(npv=lambda t: t["receipts"] * 0.9, net_benefit=lambda t: t["receipts"] * 0.5 - 1e10 * (t.index % 3))
+    )
+    names = {f"d{d:02d}": f"南宁 · 方案{d + 1}：比例 {50 + d}:{50 - d}" for d in range(n)}
+    return yearly, summary, names
+
+
+def test_design_names_sit_at_line_ends_and_never_overlap():
+    yearly, summary, names = _designs(8)
+    fig = comparison_charts(yearly, summary, names, 0.03)["comparison_yearly"]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        labels = [t for t in ax.texts if t.get_gid() == END_LABEL]
+        assert sorted(t.get_text() for t in labels) == sorted(names.values())  # names, no legend to hunt in
+        assert ax.get_legend() is None
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        for a, b in itertools.combinations(boxes, 2):
+            assert not a.overlaps(b)
+        right = ax.get_window_extent(renderer).x1
+        assert all(box.x0 > right and box.x1 <= fig.bbox.x1 for box in boxes)  # right of the plot, in the figure
+
+
+def test_labels_that_do_not_collide_stay_at_their_line_ends():
+    yearly, summary, names = _designs(3, close=False)
+    fig = comparison_charts(yearly, summary, names, 0.03)["comparison_yearly"]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ends = {line.get_ydata()[-1] for line in ax.get_lines() if len(line.get_xdata()) > 2}
+    for label in (t for t in ax.texts if t.get_gid() == END_LABEL):
+        _, y = ax.transData.inverted().transform(ax.transAxes.transform((1.0, label.get_position()[1])))
+        assert min(abs(y - e) for e in ends) < 1e-6 * max(ends)
+
+
+def test_spread_keeps_order_gaps_and_bounds():
+    heights = [0.1] * 5
+    placed = spread([0.5] * 5, heights)
+    assert placed == sorted(placed)  # ties keep their order
+    assert all(b - a >= 0.1 - 1e-12 for a, b in itertools.pairwise(placed))
+    assert np.mean(placed) == pytest.approx(0.5)
+    assert spread([0.1, 0.9], [0.1, 0.1]) == [0.1, 0.9]  # nothing to move
+    low = spread([0.0, 0.0, 0.01], [0.1, 0.1, 0.1])
+    assert min(low) >= 0.05 - 1e-12  # kept inside where they fit
+
+
+def test_comparison_bars_carry_amounts_and_every_axis_is_labelled():
+    yearly, summary, names = _designs(4, close=False)
+    figures = comparison_charts(yearly, summary, names, 0.03)
+    unit = "亿元"
+    for key, fig in figures.items():
+        for ax in fig.axes:
+            assert ax.get_xlabel() and ax.get_ylabel(), key
+        if key == "comparison_yearly":
+            assert all(ax.get_ylabel() == f"分成（{unit}）" for ax in fig.axes)
+            continue
+        ax = fig.axes[0]
+        assert unit in ax.get_xlabel() and ax.get_ylabel() == "方案"
+        assert [t.get_text() for t in ax.get_yticklabels()] == list(names.values())
+        values = [t.get_text() for t in ax.texts if t.get_gid() == VALUE_LABEL]
+        column = "npv" if key == "comparison_npv" else "net_benefit"
+        expected = [f"{v / 1e10:,.2f}" for role in ("origin", "host") for v in summary[summary.role == role][column]]
+        assert values == expected
+
+
+# ---------------------------------------------------------------- the waterfall
+
+
+def test_waterfall_bars_carry_their_amounts_in_the_stated_unit():
+    parts = [
+        ("total", "税收合计", 1_234_567_890_123),
+        ("central", "中央级", 500_000_000_000),
+        ("province", "自治区本级", 100_000_000_000),
+        ("origin", "来源方", 317_283_945_061),
+        ("host", "承接方", 317_283_945_062),
+    ]
+    fig = waterfall_chart(parts)
+    ax = fig.axes[0]
+    values = [t.get_text() for t in ax.texts if t.get_gid() == VALUE_LABEL]
+    assert values == ["123.46", "50.00", "10.00", "31.73", "31.73"]  # 亿元: fen / 10^10, two decimals
+    assert ax.get_ylabel() == "金额（亿元）" and ax.get_xlabel() == "去向"
+    assert "亿元" in ax.get_title()
+    # each label is on its own bar, the bars step down to zero
+    bars = ax.patches
+    assert len(bars) == 5 and bars[-1].get_y() + bars[-1].get_height() == pytest.approx(0.0, abs=1e-9)
+    assert bars[0].get_height() == pytest.approx(123.4567890123, rel=1e-9)
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks == [label for _, label, _ in parts]
+
+
+def test_waterfall_in_wan_yuan():
+    fig = waterfall_chart(
+        [("total", "税收合计", 123_456_700), ("origin", "来源方", 61_728_350), ("host", "承接方", 61_728_350)], "en"
+    )
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts if t.get_gid() == VALUE_LABEL] == ["123.46", "61.73", "61.73"]
+    assert ax.get_ylabel() == "amount (10k yuan)"
+
+
+# ---------------------------------------------------------------- the assessment
+
+
+def _assessment(scenario):
+    """Three zones over the horizon: zone 0 passes, zone 1 fails twice from 2023, zone 2 has a huge first year."""
+    records = []
+    for z, points in ((0, [5, 8, 3, 2]), (1, [0, -40, -30, -50]), (2, [0, 20_000, 150, -20])):
+        for k, p in enumerate(points):
+            verdict = SimpleNamespace(points=float(p), passed=p >= scenario.assessment.pass_score)
+            records.append(SimpleNamespace(agreement=z, year=2021 + k, verdict=verdict))
+    revoked = [{1: 2024}, {1: 2025, 2: 2024}, {}, {1: 2024}]
+    return records, revoked
+
+
+def test_assessment_chart_points_against_the_pass_line_and_revocation_probability(chongqing):
+    records, revoked = _assessment(chongqing)
+    fig = assessment_chart(chongqing, records, revoked, seed=20261122)
+    points, probability = fig.axes[0], fig.axes[1]
+    names = Names(chongqing, "zh")
+    # the pass line at the scenario's pass score, named
+    lines = [line for line in points.get_lines() if line.get_linestyle() == "--"]
+    assert lines and lines[0].get_ydata()[0] == chongqing.assessment.pass_score
+    assert any(t.get_text() == "合格线 -15 分" for t in points.texts)
+    # a huge first year makes the scale logarithmic beyond a linear band, as the axis says
+    assert points.get_yscale() == "symlog" and "对数" in points.get_ylabel()
+    # zones named, not ids, at their line ends
+    zones = [names.party(chongqing.agreements[z].host) for z in (0, 1, 2)]
+    assert sorted(t.get_text() for t in points.texts if t.get_gid() == END_LABEL) == sorted(zones)
+    # failed years are rings: zone 1 fails 2022–2024 (-40, -30, -50), zone 2 fails 2024 (-20)
+    rings = [c for c in points.collections if len(c.get_offsets()) and c.get_facecolor()[0][:3].tolist() == [1, 1, 1]]
+    assert sum(len(c.get_offsets()) for c in rings) == 4
+    # probability revoked by each year: zone 1 is revoked by 2024 in 2 of 4 runs, by 2025 in 3 of 4
+    share = probability.collections[0].get_array().reshape(3, chongqing.horizon.years)
+    assert share[0].tolist() == [0.0] * chongqing.horizon.years
+    assert share[1, :3].tolist() == [0.0, 0.0, 0.0] and share[1, 3] == 0.5 and share[1, 4] == 0.75
+    assert share[2, 3] == 0.25 and share[2, -1] == 0.25
+    assert [t.get_text() for t in probability.get_yticklabels()] == zones
+    assert {t.get_text() for t in probability.texts} >= {"50%", "75%", "25%"}
+    assert "4 次模拟" in probability.get_title()
+    for ax in (points, probability):
+        assert ax.get_xlabel() == "年度" and ax.get_ylabel()
+    assert any("20261122" in t.get_text() for t in fig.texts)
+
+
+def test_assessment_chart_of_a_real_run_with_linear_points():
+    """A scenario with an assessment and small points: a plain scale; the run's own records feed it."""
+    from analysis.projection import project
+
+    scenario = load_scenario(ROOT / "scenarios" / "guangxi" / "chongzuo.yaml")
+    projection = project(scenario, scenario.population.seed, 2)
+    records = projection.first.simulation.assessments
+    fig = assessment_chart(scenario, records, [o.revoked for o in projection.outcomes], "en", seed=projection.seed)
+    assert fig.axes[0].get_ylabel().startswith("assessment points")
+    assert fig.axes[1].get_ylabel() == "zone"
+    assert figure_bytes(fig, "png").startswith(b"\x89PNG")
+
+
+def test_assessment_chart_needs_an_assessment():
+    with pytest.raises(ValueError):
+        assessment_chart(world(), [], [{}])

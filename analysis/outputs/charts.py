@@ -6,8 +6,9 @@ fonts-noto-cjk) keeps the labels readable — without one the charts fall back t
 
 Safe for concurrent Streamlit sessions: only matplotlib's object-oriented API (`Figure` with its own Agg
 canvas), never pyplot, whose figure list and rc toggling are process-wide. The font is given to every text
-and tick label of a figure (`_fonts`), not through `rcParams`; the one save-time setting that has no per-call
-argument (the SVG id salt, for byte-identical SVG) is applied under a lock in `figure_bytes`.
+and tick label of a figure (`apply_fonts`), not through `rcParams`; the save-time settings that have no
+per-call argument (the SVG id salt, for byte-identical SVG; TrueType fonts in PDF) are set for one save under a
+lock and put back (`saving`).
 
 - many agreements (15 Chongqing zones) are a grid of small panels with shared axes, one per agreement;
 - many designs are lines with their names written at the line ends, nudged apart so none hides another;
@@ -23,7 +24,8 @@ import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -41,7 +43,7 @@ from matplotlib.ticker import Formatter, FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from analysis.outputs import presentation
-from analysis.outputs.presentation import Names, Unit, amount_text, figure_note, in_unit, with_unit
+from analysis.outputs.presentation import Names, amount_text, figure_note, in_unit, with_unit
 from sim.messages import render
 from sim.scenario import Scenario
 
@@ -86,8 +88,8 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
 END_LABEL = "end_label"  # gid of the names written at line ends
 VALUE_LABEL = "value_label"  # gid of the amounts written on bars
 
-# Save-time settings without a per-call argument (SVG ids; TrueType fonts in PDF, searchable Chinese). They
-# are set for the duration of one save under this lock, never left in rcParams.
+# Save-time settings without a per-call argument (SVG ids; TrueType fonts in PDF, searchable Chinese): set for
+# the duration of one save under this lock, never left in rcParams (`saving`).
 _SAVE_SETTINGS = {"svg": {"svg.hashsalt": "ftzshare", "svg.fonttype": "path"}, "pdf": {"pdf.fonttype": 42}}
 _SAVE_LOCK = threading.Lock()
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
@@ -175,14 +177,28 @@ def _finish(fig: Figure) -> Figure:
     return fig
 
 
+@contextmanager
+def saving(fmt: str) -> Iterator[None]:
+    """While saving in `fmt`: the save-time settings savefig takes no argument for (SVG id salt; TrueType fonts
+    in PDF), set under a lock and put back after — only those keys, so other sessions' settings are left be.
+    Use it around `PdfPages` too."""
+    settings = _SAVE_SETTINGS.get(fmt)
+    if not settings:
+        yield
+        return
+    with _SAVE_LOCK:
+        saved = {key: matplotlib.rcParams[key] for key in settings}
+        matplotlib.rcParams.update(settings)
+        try:
+            yield
+        finally:
+            matplotlib.rcParams.update(saved)
+
+
 def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     """The figure as PNG, SVG or PDF bytes, with no timestamps: same figure → same bytes."""
     buffer = io.BytesIO()
-    settings = _SAVE_SETTINGS.get(fmt)
-    if settings:
-        with _SAVE_LOCK, matplotlib.rc_context(settings):
-            fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
-    else:
+    with saving(fmt):
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt))
     return buffer.getvalue()
 
@@ -267,7 +283,8 @@ def _year_ticks(ax: Axes, years: np.ndarray, most: int) -> None:
     step = max(1, math.ceil(len(years) / most))
     shown = years[::step]
     ax.set_xticks(shown, [str(int(y)) for y in shown])
-    ax.set_xticks(years, minor=True)
+    if step > 1 and most > 4:  # not in small panels: every tick costs drawing time, times the panels
+        ax.set_xticks(years, minor=True)
 
 
 def _note(fig: Figure, lines: list[str], lang: str) -> None:
@@ -285,7 +302,7 @@ def _add_end_labels(ax: Axes, items: list[tuple[str, float, float, str]], fontsi
     placed where the lines end and spread apart after the layout (`_spread_end_labels`)."""
     offset = ax.transAxes + ScaledTranslation(6 / 72, 0, ax.figure.dpi_scale_trans)
     labels = []
-    for text, x, y, colour in items:
+    for text, _, _, colour in items:
         label = ax.text(1.0, 0.5, text, transform=offset, ha="left", va="center", fontsize=fontsize, color=colour)
         label.set_gid(END_LABEL)
         label.set_clip_on(False)
@@ -396,7 +413,7 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh", *
     lang = language(lang)
     names = Names(scenario, lang)
     years = scenario.horizon.start_year + np.arange(receipts.shape[2])
-    unit = presentation.unit_for(receipts[..., 1:3])
+    unit = presentation.unit_for(np.abs(receipts[..., 1:3]).max(initial=0))  # by the largest amount
     agreements = scenario.agreements
     n = len(agreements)
     rows, columns = grid_shape(n)
@@ -486,7 +503,10 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh", *
             frameon=False,
         )
     if replicated:
-        note = [figure_note("median", lang, n=len(receipts)), render("chart_band", lang, low=5, high=95, n=len(receipts))]
+        note = [
+            figure_note("median", lang, n=len(receipts)),
+            render("chart_band", lang, low=5, high=95, n=len(receipts)),
+        ]
     elif seed is not None:
         note = [figure_note("replication", lang, n=1, seed=seed)]
     else:
@@ -598,7 +618,7 @@ def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figu
     lang = language(lang)
     fen = np.array([amount for _, _, amount in parts], dtype=float)
     unit = presentation.unit_for(fen)
-    values = in_unit(fen, unit)
+    values = fen / unit.fen_per  # not rounded: the steps close at zero; the labels are rounded
     texts = amount_text(fen, unit)
     bars = []  # (bottom, height) of each bar
     level = 0.0
@@ -694,7 +714,7 @@ def assessment_chart(
     top.axhline(score, color="black", linestyle="--", linewidth=1.0, zorder=2)
     linear = max(10.0, 2 * abs(score), float(np.percentile(np.abs(every), 75)) if len(every) else 0.0)
     axis_label = render("chart_axis_points", lang)
-    if len(every) and np.abs(every).max() > 10 * linear:
+    if len(every) and np.abs(every).max() > max(1000.0, 20 * linear):  # a few start-up years far above
         linear = float(10 ** math.ceil(math.log10(linear)))
         top.set_yscale("symlog", linthresh=linear, linscale=1.0)
         axis_label = render("chart_axis_points_symlog", lang, linear=f"{linear:,.0f}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from analysis.comparison import (
     Comparison,
@@ -37,11 +38,12 @@ from analysis.comparison import (
     yearly_view,
 )
 from analysis.outputs.atomic import atomic_folder
-from analysis.outputs.charts import comparison_charts, save
+from analysis.outputs.charts import assessment_chart, comparison_charts, save
 from analysis.outputs.presentation import View, render
 from analysis.outputs.report import write_report
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
+from analysis.projection import simulation_key
 
 # view name → (machine file, people's file stem, sheet title key)
 FILES = {
@@ -77,14 +79,26 @@ def people_views(c: Comparison, lang: str) -> dict[str, View]:
     }
 
 
-def _sheet(view: View, lang: str) -> pd.DataFrame:
-    """A view as a workbook sheet: numbers stay numbers (already in the view's unit), the note as a last row."""
-    table = view.table.astype(object).where(view.table.notna(), None)
-    if view.note and len(table.columns):
-        note = {c: None for c in table.columns}
-        note[table.columns[0]] = render("note_row", lang, note=view.note)
-        table = pd.concat([table, pd.DataFrame([note])], ignore_index=True)
-    return table
+def _period(c: Comparison, lang: str) -> str:
+    first = min(case.scenario.horizon.start_year for case in c.cases)
+    last = max(case.scenario.horizon.end_year for case in c.cases)
+    return render("wb_period", lang, first=first, last=last)
+
+
+def _assessment_charts(c: Comparison, lang: str) -> dict[str, Figure]:
+    """Zone points against the pass line and the probability of revocation: one chart per simulation (designs
+    re-split from one simulation share it, and its assessment)."""
+    charts, seen = {}, set()
+    for case in c.cases:
+        p, key = case.projection, simulation_key(case.scenario)
+        if case.scenario.assessment is None or not p.first.simulation.assessments or key in seen:
+            continue
+        seen.add(key)
+        revoked = [o.revoked for o in p.outcomes]
+        charts[f"assessment_{case.label}"] = assessment_chart(
+            case.scenario, p.first.simulation.assessments, revoked, lang, seed=p.seed
+        )
+    return charts
 
 
 def write_comparison(c: Comparison, out: Path, lang: str = "zh") -> dict[str, Path]:
@@ -98,13 +112,11 @@ def write_comparison(c: Comparison, out: Path, lang: str = "zh") -> dict[str, Pa
                 write_csv(machine[key], folder / machine_name)
             if len(views[key].table):
                 (folder / f"{people_stem}_{lang}.csv").write_bytes(views[key].csv_bytes())
-        sheets = [
-            (render(sheet, lang), _sheet(views[key], lang), set())
-            for key, (_, _, sheet) in FILES.items()
-            if len(views[key].table)
-        ]
-        write_tables(folder / "comparison.xlsx", sheets)
-        charts = comparison_charts(yearly, summary, names, c.discount_rate, lang)
+        sheets = [(render(sheet, lang), views[key]) for key, (_, _, sheet) in FILES.items() if len(views[key].table)]
+        write_tables(folder / "comparison.xlsx", sheets, render("report_title", lang), _period(c, lang), lang)
+        replications = min(len(case.projection.outcomes) for case in c.cases)
+        charts = comparison_charts(yearly, summary, names, c.discount_rate, lang, replications=replications)
+        charts.update(_assessment_charts(c, lang))
         for name, fig in charts.items():
             save(fig, folder / name, close=False)
         write_report(folder / "report.pdf", c, views, charts, lang)

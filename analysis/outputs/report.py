@@ -16,7 +16,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from analysis.comparison import Comparison, case_names, figure_kind, terms_text
-from analysis.outputs.charts import language, style
+from analysis.outputs.charts import apply_fonts, families, language, new_figure, saving
 from analysis.outputs.presentation import Names, View, render
 
 A4 = (8.27, 11.69)
@@ -28,19 +28,14 @@ def write_report(
     path: Path, c: Comparison, views: dict[str, View], charts: dict[str, Figure], lang: str = "zh"
 ) -> None:
     """`views` are the comparison's people views in `lang` (`comparison_files.people_views`)."""
-    import matplotlib as mpl
-
     lang = language(lang)
-    note = figure_kind(c, lang)
     with (
-        mpl.rc_context(style()),
+        saving("pdf"),
         PdfPages(path, metadata={"Creator": "ftzshare", "Producer": None, "CreationDate": None}) as pdf,
     ):
         pdf.savefig(_cover(c, lang))
-        for fig in charts.values():
-            footer = fig.text(0.01, 0.003, note, fontsize=7, va="bottom", ha="left")
+        for fig in charts.values():  # each chart says what its figures are (`charts.comparison_charts`)
             pdf.savefig(fig)
-            footer.remove()  # the figure stays as the PNG/SVG files have it
         summary = views["summary"]
         for page in _table_pages(_titled(summary, lang), summary, lang):
             pdf.savefig(page)
@@ -56,15 +51,6 @@ def write_report(
         if len(targets.table):
             for page in _table_pages(targets.title, _targets_summary(targets), lang):
                 pdf.savefig(page)
-    _close(charts)
-
-
-def _close(charts: dict[str, Figure]) -> None:
-    """Charts drawn through pyplot are registered with it: let them go once the report holds them."""
-    import matplotlib.pyplot as plt
-
-    for fig in charts.values():
-        plt.close(fig)
 
 
 def _titled(view: View, lang: str) -> str:
@@ -72,7 +58,7 @@ def _titled(view: View, lang: str) -> str:
 
 
 def _cover(c: Comparison, lang: str) -> Figure:
-    fig = Figure(figsize=A4)
+    fig = new_figure(A4, layout=None)
     ax = fig.add_axes((0.06, 0.04, 0.88, 0.90))
     ax.axis("off")
     fig.suptitle(render("report_title", lang), fontsize=16, y=0.97)
@@ -97,7 +83,7 @@ def _cover(c: Comparison, lang: str) -> Figure:
             lines.extend("    " + part for part in textwrap.wrap(text, width - 4))
     lines += ["", figure_kind(c, lang), render("report_illustrative", lang)]
     ax.text(0, 1, "\n".join(lines[:75]), va="top", fontsize=8)
-    return fig
+    return apply_fonts(fig)
 
 
 def _shown_width(text: str) -> int:
@@ -139,7 +125,7 @@ def _table_pages(title: str, view: View, lang: str) -> list[Figure]:
     pages = []
     for start in range(0, max(len(rows), 1), ROWS_PER_PAGE):
         chunk = rows[start : start + ROWS_PER_PAGE] or [[""] * len(header)]
-        fig = Figure(figsize=A4_LANDSCAPE)
+        fig = new_figure(A4_LANDSCAPE, layout=None)
         ax = fig.add_axes((0.03, 0.06, 0.94, 0.86))
         ax.axis("off")
         fig.suptitle(title, fontsize=13, y=0.97)
@@ -148,6 +134,7 @@ def _table_pages(title: str, view: View, lang: str) -> list[Figure]:
         table.set_fontsize(8)
         lines = max(h.count("\n") for h in header) + 1
         for (row, col), cell in table.get_celld().items():
+            cell.get_text().set_fontfamily(families())  # a table's cells are not among the texts apply_fonts finds
             if row == 0:
                 cell.set_height(0.022 * lines + 0.01)
                 cell.get_text().set_fontweight("bold")
@@ -158,7 +145,7 @@ def _table_pages(title: str, view: View, lang: str) -> list[Figure]:
                     cell._loc = "right"
         if view.note:
             fig.text(0.03, 0.02, view.note, fontsize=8, va="bottom")
-        pages.append(fig)
+        pages.append(apply_fonts(fig))
     return pages
 
 

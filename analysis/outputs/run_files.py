@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.outputs.charts import receipts_chart, save
+from analysis.outputs.charts import assessment_chart, receipts_chart, save
 from analysis.outputs.presentation import Names, Unit, View, figure_note, header, in_unit, render, unit_for
 from analysis.outputs.tables import (
     assessment_table,
@@ -64,8 +64,11 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
         write_csv(projects_table(sim), folder / "projects.csv")
         if sim.assessments:
             write_csv(assessment_table(sim), folder / "assessment.csv")
+            revoked = [o.revoked for o in projection.outcomes]
+            chart = assessment_chart(projection.scenario, sim.assessments, revoked, seed=projection.seed)
+            save(chart, folder / "assessment")
         write_csv(replications_table(receipts, s), folder / "replications.csv")
-        save(receipts_chart(s, receipts), folder / "receipts")
+        save(receipts_chart(s, receipts, seed=projection.seed), folder / "receipts")
         (folder / "receipts_zh.csv").write_bytes(receipts_view(projection, "zh").csv_bytes())
 
     return write_settlement(first.settlement, out, inputs, projection.seed, more_summary, files)

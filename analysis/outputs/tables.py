@@ -42,11 +42,6 @@ def _yuan_arrow(fen: np.ndarray) -> pa.Array:
     return pc.cast(decimals, pa.string())
 
 
-def _yuan_where(known: np.ndarray, fen: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Yuan text where `known`, blank elsewhere."""
-    return pc.if_else(pa.array(known, pa.bool_()), _yuan_arrow(fen), pa.scalar("", pa.string())).to_pandas().array
-
-
 def _count_or_yuan(counts: np.ndarray, values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """Whole numbers where `counts` (employment, entities), yuan text elsewhere."""
     whole = pc.cast(pa.array(np.asarray(values, dtype=np.int64)), pa.string())
@@ -214,16 +209,42 @@ def csv_text(value: str, column: str | None = None) -> str:
 
 
 def _csv_column(array: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
-    """`csv_text` over a whole column, vectorised (a million-row ledger has mostly harmless values)."""
+    """`csv_text` over a whole column, vectorised (a million-row ledger has mostly harmless values): the first
+    byte of every value is read straight from Arrow's buffers; only a column with a value starting with one of
+    `FORMULA_START` is searched further (`NUMBER_PATTERN`, for columns that are not ids or names)."""
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return array  # numbers, dates, booleans: written as such
-    marked = pc.match_substring_regex(array, FORMULA_PATTERN)
+    starts = [_formula_start(chunk) for chunk in array.chunks]
+    if not any(start.any() for start in starts):
+        return array
+    marked = pa.chunked_array([pa.array(start) for start in starts], pa.bool_())
     if column not in TEXT_COLUMNS:
         marked = pc.and_(marked, pc.invert(pc.match_substring_regex(array, NUMBER_PATTERN)))
-    if not pc.any(marked).as_py():
-        return array
     quote, empty = pa.scalar("'", array.type), pa.scalar("", array.type)
     return pc.if_else(marked, pc.binary_join_element_wise(quote, array, empty), array)
+
+
+_FORMULA_BYTES = np.frombuffer(FORMULA_START.encode(), np.uint8)  # all ASCII: one byte each in UTF-8
+
+
+def _formula_start(chunk: pa.Array) -> np.ndarray:
+    """Which values of a string array start with a character of `FORMULA_START` (nulls: none)."""
+    n = len(chunk)
+    if n == 0:
+        return np.zeros(0, bool)
+    _, offsets_buffer, data_buffer = chunk.buffers()
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, width, count=n + 1, offset=chunk.offset * np.dtype(width).itemsize)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    first = np.zeros(n, np.uint8)
+    if data_buffer is not None:
+        data = np.frombuffer(data_buffer, np.uint8)
+        some = lengths > 0
+        first[some] = data[starts[some]]
+    out = np.isin(first, _FORMULA_BYTES)
+    if chunk.null_count:
+        out &= chunk.is_valid().to_numpy(zero_copy_only=False)
+    return out
 
 
 def _csv_header(columns: pd.Index) -> bytes:
@@ -255,24 +276,33 @@ def write_csv(table: pd.DataFrame, path: Path) -> None:
             continue
 
 
-def _ids(scenario: Scenario, index: np.ndarray, role: str) -> np.ndarray:
-    return np.array([getattr(a, role) for a in scenario.agreements], dtype=object)[index]
+def _ids(scenario: Scenario, index: np.ndarray, role: str) -> pa.Array:
+    return _taken([getattr(a, role) for a in scenario.agreements], index)
+
+
+def _taken(texts: object, index: np.ndarray) -> pa.Array:
+    """texts[index] as an Arrow string array: no Python string per row."""
+    return pa.array(texts, pa.string()).take(pa.array(np.asarray(index, np.int64)))
+
+
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """Columns (Arrow or numpy) as a DataFrame whose text stays in Arrow memory for `write_csv`."""
+    return pa.table({k: v if isinstance(v, pa.Array) else pa.array(v) for k, v in columns.items()}).to_pandas()
 
 
 def ledger_table(ledger: Ledger, scenario: Scenario) -> pd.DataFrame:
     """A ledger in the input format of DOMAIN.md §4, so a simulated ledger can be settled like a real one."""
-    return pd.DataFrame(
+    month = pc.if_else(pa.array(ledger.month > 0), pc.cast(pa.array(ledger.month), pa.string()), "")
+    return _frame(
         {
-            "entity_id": ledger.entity_ids[ledger.entity],
+            "entity_id": _taken(ledger.entity_ids, ledger.entity),
             "origin_area": _ids(scenario, ledger.agreement, "origin"),
             "zone": _ids(scenario, ledger.agreement, "host"),
             "year": ledger.year,
-            "month": pc.if_else(pa.array(ledger.month > 0), pc.cast(pa.array(ledger.month), pa.string()), "")
-            .to_pandas()
-            .array,
-            "tax_type": np.array(TAX_IDS, dtype=object)[ledger.tax],
-            "amount": format_yuan(ledger.amount),
-            "central": _yuan_where(ledger.has_central, ledger.central),
+            "month": month,
+            "tax_type": _taken(TAX_IDS, ledger.tax),
+            "amount": _yuan_arrow(ledger.amount),
+            "central": pc.if_else(pa.array(ledger.has_central, pa.bool_()), _yuan_arrow(ledger.central), ""),
             "start_year": ledger.start_year,
         }
     )
@@ -281,14 +311,15 @@ def ledger_table(ledger: Ledger, scenario: Scenario) -> pd.DataFrame:
 def records_table(records: StatisticsRecords, scenario: Scenario) -> pd.DataFrame:
     """Statistics records in the statistics-file format (money in yuan, counts whole)."""
     counts = np.isin(records.indicator, [INDICATORS.index(c) for c in COUNT_INDICATORS])
-    return pd.DataFrame(
+    whole = pc.cast(pa.array(np.asarray(records.value, np.int64)), pa.string())
+    return _frame(
         {
-            "entity_id": records.entity,
+            "entity_id": pa.array(records.entity, pa.string()),
             "origin_area": _ids(scenario, records.agreement, "origin"),
             "zone": _ids(scenario, records.agreement, "host"),
             "year": records.year,
-            "indicator": np.array(INDICATORS, dtype=object)[records.indicator],
-            "value": _count_or_yuan(counts, records.value),
+            "indicator": _taken(INDICATORS, records.indicator),
+            "value": pc.if_else(pa.array(counts, pa.bool_()), whole, _yuan_arrow(records.value)),
         }
     )
 

@@ -1,0 +1,658 @@
+"""ftzshare in the browser: tune an agreement's terms, compare designs, explain a figure, settle records.
+
+    streamlit run app.py
+
+Chinese by default (English switch), one unit per view (万元 or 亿元), names rather than ids. A ratio change
+re-splits the cached simulation in milliseconds; a change that alters behaviour simulates again — the page says
+which happened. A scenario without a population (the bundled example) is settled from its records instead.
+
+The widgets hold the page's state within a session: a link seeds them once, when the session starts, and the
+page writes the link from them on every run — never the other way round, so no edit is lost however fast they
+come. The share box holds the full link (address, scenario and edits, language, replications).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+EXP = os.environ.get('EXP', '')
+import time
+
+import pandas as pd
+import streamlit as st
+
+from analysis import app_support as support
+from analysis.outputs.presentation import (
+    YUAN,
+    Names,
+    View,
+    base_rule_name,
+    basis_name,
+    figure_note,
+    policy_name,
+    unit_for,
+)
+from sim.errors import InputError
+from sim.messages import render
+from sim.model.simulation import check_simulatable
+from sim.scenario import Scenario
+from sim.scenario.loading import MAX_SCENARIO_BYTES, scenario_data, scenario_from_data
+
+st.set_page_config(page_title="ftzshare", layout="wide")
+state = st.session_state
+catalogue = support.catalogue()
+LANGUAGES = {"中文": "zh", "English": "en"}
+
+# ---------------------------------------------------------------- once a session: what the link asks for
+if "link" not in state:
+    link = support.read_link(st.query_params.to_dict(), catalogue)
+    state.link = link
+    state.link_pending = True  # its edits seed the editors of its scenario, once
+    state.link_errors = list(link.errors)
+    state.lang = "English" if link.lang == "en" else "中文"
+    state.scenario = link.scenario
+    state.replications = link.replications
+    state.projections = support.Projections(support.shared_cache())
+    state.settled = support.BoundedCache(2, 32 << 20)
+    state.generation = 0
+    state.phases_now = {}
+
+lang = LANGUAGES[st.sidebar.radio(render("app_language"), list(LANGUAGES), key="lang", horizontal=True)]
+
+
+def t(key: str, **values: object) -> str:
+    return render(key, lang, **values)
+
+
+def show_error(error: InputError) -> None:
+    st.error(support.error_text(error, lang))  # shown as text, not Markdown
+
+
+RIGHT = st.column_config.TextColumn(alignment="right")
+
+
+def show_view(view: View) -> None:
+    """A people's table: amounts as "1,234.56" in the view's unit, right-aligned; its note beneath."""
+    if "nodf" in EXP: return
+    st.dataframe(view.text(), hide_index=True, column_config={c: RIGHT for c in view.money})
+    if view.note:
+        st.caption(view.note)
+
+
+def downloads(name: str, view: View | None = None, chart=None, plain=None) -> None:
+    """Download buttons: a chart (PNG, SVG, PDF; drawn only when pressed), a table for people (CSV with BOM,
+    XLSX) and, for scripts, the table with English ids (`plain`, a function making it)."""
+    buttons = []
+    if "nodl" in EXP: return
+    if chart is not None:
+        buttons += [(f.upper(), lambda f=f: support.figure_bytes(chart, f), f) for f in ("png", "svg", "pdf")]
+    if view is not None:
+        buttons += [
+            ("CSV", view.csv_bytes, "csv"),
+            ("XLSX", lambda: support.xlsx_bytes(view.title or name, view.table), "xlsx"),
+        ]
+    if plain is not None:
+        buttons.append((t("app_plain_csv"), lambda: support.csv_bytes(plain()), "plain.csv"))
+    for column, (text, data, suffix) in zip(st.columns(max(6, len(buttons))), buttons, strict=False):
+        # the bytes are made only when the button is pressed, and pressing it does not rerun the page
+        column.download_button(text, data, f"{name}.{suffix}", key=f"{name}-{suffix}", on_click="ignore")
+
+
+def uploader_texts(key: str, limit: int, types: list[str]) -> None:
+    css = support.uploader_css(key, lang, limit, types)
+    if css:
+        st.html(f"<style>{css}</style>")
+
+
+# ---------------------------------------------------------------- which scenario
+ids = list(catalogue)
+scenario_id = st.sidebar.selectbox(
+    t("app_scenario"), ids, key="scenario", format_func=lambda ident: catalogue[ident].title(lang)
+)
+uploader_texts("scenario_upload", MAX_SCENARIO_BYTES, ["yaml", "yml"])
+upload = st.sidebar.file_uploader(
+    t("app_upload_scenario"),
+    type=["yaml", "yml"],
+    key="scenario_upload",
+    max_upload_size=max(1, MAX_SCENARIO_BYTES >> 20),
+)
+st.title(t("app_title"))
+
+
+def upload_data(upload) -> tuple[str, dict]:
+    """The uploaded scenario's content, read once per content (from memory; its temporary copy is removed)."""
+    content = upload.getvalue()
+    key = support.digest(content)
+    cached = state.get("upload")
+    if cached is None or cached[0] != key:
+        try:
+            with support.uploaded(upload.name, content, MAX_SCENARIO_BYTES) as path:
+                cached = (key, scenario_data(path), None)
+        except InputError as error:
+            cached = (key, None, error)
+        state.upload = cached
+    if cached[2] is not None:
+        raise cached[2]
+    return key, copy.deepcopy(cached[1])
+
+
+try:
+    if upload is not None:
+        digest, base = upload_data(upload)
+        source, scope = support.upload_name(upload.name), f"upload:{digest}"
+    else:
+        state.pop("upload", None)
+        base, source, scope = support.bundled_data(scenario_id), scenario_id, scenario_id
+    baseline = scenario_from_data(base, source)
+except InputError as error:
+    for link_error in state.link_errors:
+        show_error(link_error)
+    show_error(error)
+    st.stop()
+
+simulation_error = None
+if baseline.population is not None:
+    try:
+        check_simulatable(baseline, source)
+    except InputError as error:
+        simulation_error = error
+simulatable = baseline.population is not None and simulation_error is None
+names = Names(baseline, lang)
+
+limit = support.max_replications(baseline.horizon.years)
+if state.replications > limit:
+    state.link_errors.append(
+        InputError(
+            "link" if state.link_pending else source,
+            "r",
+            "link_replications_reduced",
+            years=baseline.horizon.years,
+            limit=limit,
+        )
+    )
+    state.replications = limit
+replications = int(
+    st.sidebar.number_input(t("app_replications"), 1, limit, key="replications", step=1, disabled=not simulatable)
+)
+
+# ---------------------------------------------------------------- the editors' state: seeded once per scenario
+PHASE_COLUMNS = ["from", "to", "origin"]
+
+
+def phase_frame(schedule: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "from": pd.array([p.get("from") for p in schedule], dtype="Int64"),
+            "to": pd.array([p.get("to") for p in schedule], dtype="Int64"),
+            "origin": [None if p.get("origin") is None else float(p["origin"]) for p in schedule],
+        }
+    )
+    return frame.astype({"origin": "float64"})
+
+
+def schedule_of(frame: pd.DataFrame) -> list[dict]:
+    """The editor's rows as schedule phases (blank rows dropped; a blank `to` is an open phase)."""
+    phases = []
+    for row in frame.to_dict("records"):
+        values = {k: row.get(k) for k in PHASE_COLUMNS}
+        if all(pd.isna(v) for v in values.values()):
+            continue
+        phase = {}
+        for k, v in values.items():
+            if pd.isna(v):
+                if k != "to":
+                    phase[k] = None
+            else:
+                phase[k] = float(v) if k == "origin" else int(v)
+        phases.append(phase)
+    return phases
+
+
+def seed(s: Scenario) -> None:
+    """Every editor of the scenario set to `s`'s terms (the baseline, or the link's edits)."""
+    frames = {}
+    for a in s.agreements:
+        terms = a.model_dump(mode="json", by_alias=True)
+        state[f"{a.id}-basis"] = terms["ratio"]["basis"]
+        state[f"{a.id}-base"] = terms["base"]["rule"]
+        state[f"{a.id}-negative"] = terms["negative_increment"]
+        state[f"{a.id}-cap"] = float(terms["cap"]["origin_cumulative_yuan"] or 0)
+        state[f"{a.id}-floor"] = float(terms["floor"]["host_yearly_yuan"] or 0)
+        state[f"{a.id}-sunset"] = int(terms["sunset_year"] or 0)
+        frames[a.id] = phase_frame(terms["ratio"]["schedule"])
+    behavior = s.behavior
+    state.referral = float(behavior.origin_referral_elasticity) if behavior else 0.0
+    state.service = float(behavior.host_service_elasticity) if behavior else 0.0
+    state.phases_seed = frames
+    state.phases_now = {k: v.copy() for k, v in frames.items()}
+    state.generation += 1
+    state.editor_lang = lang
+
+
+if state.get("scope") != scope:
+    start_from = baseline
+    if state.link_pending and scope == state.link.scenario and state.link.overrides:
+        try:
+            start_from = support.edited(base, state.link.overrides, "link")
+        except InputError as error:
+            state.link_errors.append(error)
+    state.link_pending = False
+    seed(start_from)
+    state.scope = scope
+elif state.editor_lang != lang:
+    # the grids' column titles change with the language, which makes them new widgets: they start again from
+    # the rows as last edited, so nothing is lost
+    state.phases_seed = {k: phase_frame(schedule_of(v)) for k, v in state.phases_now.items()}
+    state.generation += 1
+    state.editor_lang = lang
+
+for link_error in state.link_errors:
+    show_error(link_error)
+
+tab_labels = [t(f"app_tab_{name}") for name in ("tune", "compare", "explain", "settle")]
+tune, compare_tab, explain_tab, settle_tab = st.tabs(tab_labels, default=None if simulatable else tab_labels[3])
+
+
+def choice(where, label: str, options: list[str], key: str, shown=None) -> str:
+    return where.selectbox(t(label), options, format_func=shown or str, key=key)
+
+
+# ---------------------------------------------------------------- tune the agreements
+computed = None
+with tune:
+    if baseline.population is None:
+        st.info(support.plain(t("app_settlement_only", name=names.scenario())))
+    elif simulation_error is not None:
+        show_error(simulation_error)
+    overrides: dict = {"agreements": {}}
+    phase_columns = {
+        "from": st.column_config.NumberColumn(t("app_phase_from"), min_value=1, max_value=2200, step=1, format="%d"),
+        "to": st.column_config.NumberColumn(t("app_phase_to"), min_value=1, max_value=2200, step=1, format="%d"),
+        "origin": st.column_config.NumberColumn(t("app_phase_origin"), min_value=0.0, max_value=1.0),
+    }
+    many = len(baseline.agreements) > 3
+    for a in baseline.agreements:
+        with st.expander(names.agreement(a.id), expanded=not many):
+            left, right = st.columns(2)
+            basis = choice(
+                left,
+                "app_basis",
+                ["calendar_year", "years_since_start"],
+                f"{a.id}-basis",
+                lambda b: basis_name(b, lang),
+            )
+            left.caption(t("app_phases"))
+            frame = left.data_editor(
+                state.phases_seed[a.id],
+                num_rows="dynamic",
+                hide_index=True,
+                key=f"{a.id}-phases-{state.generation}",
+                column_config=phase_columns,
+            )
+            state.phases_now[a.id] = frame
+            rule = choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
+            policy = choice(
+                right,
+                "app_negative",
+                ["floor_zero", "carry_forward", "share"],
+                f"{a.id}-negative",
+                lambda p: policy_name(p, lang),
+            )
+            cap = right.number_input(t("app_cap"), 0.0, step=1e6, key=f"{a.id}-cap")
+            floor = right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
+            sunset = right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
+        change = {
+            "ratio": {"basis": basis, "schedule": schedule_of(frame)},
+            "base": {"rule": rule},
+            "negative_increment": policy,
+            "cap": {"origin_cumulative_yuan": cap or None},
+            "floor": {"host_yearly_yuan": floor or None},
+            "sunset_year": sunset or None,
+        }
+        if rule == "base_year":
+            change["base"]["year"] = a.base.year or baseline.horizon.start_year
+        overrides["agreements"][a.id] = change
+    if baseline.population is not None:
+        with st.expander(t("app_behavior"), expanded=False):
+            left, right = st.columns(2)
+            referral = left.number_input(t("app_referral"), 0.0, 10.0, step=0.1, key="referral")
+            service = right.number_input(t("app_service"), 0.0, 10.0, step=0.1, key="service")
+        if referral or service or baseline.behavior is not None:
+            overrides["behavior"] = {"origin_referral_elasticity": referral, "host_service_elasticity": service}
+    try:
+        scenario = support.edited(base, overrides, source)
+        state.valid = (scope, scenario, overrides)
+    except InputError as error:
+        show_error(error)  # the figures stay those of the last valid terms
+        scope_valid, scenario, overrides = state.get("valid") or (scope, baseline, {})
+        if scope_valid != scope:
+            scenario, overrides = baseline, {}
+
+    if simulatable:
+        bar = st.progress(0.0, text=t("app_progress"))
+        steps = [0]
+
+        def advance(n: int) -> None:
+            steps[0] += n
+            bar.progress(min(1.0, steps[0] / (baseline.horizon.years * replications)), text=t("app_progress"))
+
+        started = time.perf_counter()
+        try:
+            support.check_workload(replications, baseline.horizon.years, source, "replications")
+            computed = state.projections.get(scenario, replications, advance)
+        except InputError as error:
+            show_error(error)
+        bar.empty()
+    if computed is not None:
+        projection = computed.projection
+        state.computed = computed
+        message = (
+            t("app_resplit", ms=f"{computed.seconds * 1000:.1f}")
+            if computed.how == "resplit"
+            else t("app_simulated", s=f"{computed.seconds:.2f}")
+        )
+        st.info(message)
+        totals = support.mean_totals(projection)
+        table, amounts = support.receipts_fen(projection, lang)
+        parts = support.waterfall(projection, lang)
+        unit = unit_for([table[amounts], list(totals.values()), [fen for *_, fen in parts]])
+        for column, role in zip(st.columns(3), ("origin", "host", "central"), strict=True):
+            column.metric(t(f"app_total_{role}"), f"{totals[role] / unit.fen_per:,.2f} {unit.label(lang)}")
+        n, seed_of_first = len(projection.outcomes), projection.seed
+        st.caption(figure_note("mean", lang, n=n))
+        data, spec = support.receipts_spec(projection, lang, unit)
+        (None if 'novega' in EXP else st.vega_lite_chart(data, spec, width="stretch"))
+        st.caption(
+            figure_note("median", lang, n=n) if n > 1 else figure_note("replication", lang, n=1, seed=seed_of_first)
+        )
+        view = support.view_of(
+            table, amounts, unit, lang, figure_note("mean", lang, n=n), render("receipts_view", lang)
+        )
+
+        def receipts_figure(scenario=scenario, receipts=projection.receipts, seed=seed_of_first):
+            from analysis.outputs.charts import receipts_chart
+
+            return receipts_chart(scenario, receipts, lang, seed=seed)
+
+        downloads("receipts", view, receipts_figure)
+        show_view(view)
+        data, spec = support.waterfall_spec(parts, lang, unit)
+        (None if 'novega' in EXP else st.vega_lite_chart(data, spec, width="stretch"))
+        flow = support.waterfall_view(parts, unit, lang, figure_note("replication", lang, n=n, seed=seed_of_first))
+
+        def waterfall_figure(parts=parts):
+            from analysis.outputs.charts import waterfall_chart
+
+            return waterfall_chart(parts, lang)
+
+        downloads("waterfall", flow, waterfall_figure)
+        show_view(flow)
+        state.timing = {"how": computed.how, "seconds": computed.seconds, "page_seconds": time.perf_counter() - started}
+
+# ---------------------------------------------------------------- the link, written from the widgets
+query = {"lang": lang, "r": str(replications)}
+if upload is None:
+    query = {"state": support.encode_link(scenario_id, overrides), **query}
+if st.query_params.to_dict() != query:
+    st.query_params.from_dict(query)
+if "first_query" not in state:
+    state.first_query = query
+elif query != state.first_query:
+    state.link_errors = []  # the page has moved on from the link it was opened with
+st.sidebar.caption(t("app_share_link"))
+if upload is None:
+    headers = st.context.headers
+    share = support.full_url(st.context.url, headers.get("Host"), query, headers.get("X-Forwarded-Proto"))
+    st.sidebar.code(share, language=None, wrap_lines=True)
+    state.share = share
+else:
+    st.sidebar.info(t("link_upload"))
+    state.share = None
+
+# ---------------------------------------------------------------- compare designs
+with compare_tab:
+  if 'notabs' not in EXP:
+    if not simulatable:
+        st.info(t("app_no_simulation"))
+    else:
+        CURRENT = "current"
+        options = [CURRENT, *(ident for ident, entry in catalogue.items() if entry.simulatable)]
+        picked = st.multiselect(
+            t("app_compare_pick"),
+            options,
+            default=[],
+            key="compare",
+            format_func=lambda o: t("app_compare_current") if o == CURRENT else catalogue[o].title(lang),
+        )
+        if len(picked) > 4:
+            st.warning(t("app_compare_too_many"))
+        elif picked:
+            from pathlib import Path
+
+            from analysis import comparison as cmp
+
+            cases = []
+            for option in picked:
+                if option == CURRENT:
+                    named = {
+                        "name": render("app_compare_current", "zh"),
+                        "name_en": render("app_compare_current", "en"),
+                    }
+                    s = scenario.model_copy(update=named)
+                else:
+                    s = scenario_from_data(support.bundled_data(option), option)
+                projection = state.projections.get(s, replications).projection
+                cases.append(cmp.Case(option.replace("/", "_"), Path(option), projection))
+            comparison = cmp.Comparison(cases, 0, 0.03)
+            summary = cmp.summary_view(comparison, lang)
+            yearly = cmp.yearly_view(comparison, lang, summary.unit)
+            cases_named = cmp.case_names(comparison, lang)
+            yearly_fen = cmp.yearly_table(comparison)
+            unit = summary.unit
+            chart = yearly_fen.groupby(["scenario", "role", "year"], sort=False)["receipts"].sum().reset_index()
+            chart["design"] = [cases_named[label] for label in chart["scenario"]]
+            chart["role"] = [render(f"role_{r}", lang) for r in chart["role"]]
+            chart["value"] = chart["receipts"] / unit.fen_per
+            value_title = render("with_unit", lang, name=render("col_yearly_receipts", lang), unit=unit.label(lang))
+            spec = {
+                "facet": {"field": "role", "type": "nominal", "title": None},
+                "columns": 2,
+                "spec": {
+                    "width": 380,
+                    "height": 220,
+                    "mark": {"type": "line", "point": True},
+                    "encoding": {
+                        "x": {"field": "year", "type": "ordinal", "title": t("col_year"), "axis": {"labelAngle": 0}},
+                        "y": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "title": value_title,
+                            "axis": {"format": ",.2f"},
+                        },
+                        "color": {"field": "design", "type": "nominal", "title": None, "legend": {"orient": "top"}},
+                        "tooltip": [
+                            {"field": "design"},
+                            {"field": "year"},
+                            {"field": "value", "title": value_title, "format": ",.2f"},
+                        ],
+                    },
+                },
+            }
+            st.vega_lite_chart(chart[["design", "role", "year", "value"]], spec)
+
+            def comparison_figures(comparison=comparison):
+                from analysis.outputs.charts import comparison_charts
+
+                return comparison_charts(
+                    cmp.yearly_table(comparison),
+                    cmp.summary_table(comparison),
+                    cmp.case_names(comparison, lang),
+                    0.03,
+                    lang,
+                    replications=replications,
+                )
+
+            st.markdown(f"**{support.plain(summary.title)}**")
+            show_view(summary)
+            downloads("comparison_summary", summary, lambda: comparison_figures()["comparison_npv"])
+            st.markdown(f"**{support.plain(yearly.title)}**")
+            show_view(yearly)
+            downloads("comparison_yearly", yearly, lambda: comparison_figures()["comparison_yearly"])
+            st.download_button(
+                t("app_report"),
+                lambda: support.report_bytes(comparison, lang),
+                "report.pdf",
+                key="report",
+                on_click="ignore",
+            )
+            for name, make in (
+                ("statistics", cmp.statistics_view),
+                ("assessment", cmp.assessment_view),
+                ("targets", cmp.targets_view),
+            ):
+                table = make(comparison, lang)
+                if len(table.table):
+                    st.markdown(f"**{support.plain(table.title)}**")
+                    show_view(table)
+                    downloads(f"comparison_{name}", table)
+
+# ---------------------------------------------------------------- explain a figure
+with explain_tab:
+  if 'notabs' not in EXP:
+    if computed is None:
+        st.info(t("app_no_simulation"))
+    else:
+        first = computed.projection.first
+        allocation, effective = first.settlement.allocation, first.effective
+        options = support.cells(allocation, effective)
+        if options:
+            if state.get("explain") not in options:
+                state.explain = options[0]
+            cell = st.selectbox(
+                t("app_explain_pick"), options, key="explain", format_func=lambda c: support.cell_label(c, names, lang)
+            )
+            note = figure_note("replication", lang, n=len(computed.projection.outcomes), seed=computed.projection.seed)
+            chain = View(support.explain_table(allocation, effective, cell, lang), YUAN, (), note)
+            show_view(chain)
+            downloads("explain", chain)
+
+
+# ---------------------------------------------------------------- settle records
+def settle_records(scenario: Scenario, key: tuple, read) -> dict:
+    """The settled allocation (and statistics) of the records under `scenario`'s terms, kept for the session."""
+    from analysis.settlement import settle
+
+    cache_key = (scenario.sha256(), *key)
+    found = state.settled.get(cache_key)
+    if found is None:
+        ledger, records = read(scenario)
+        result = settle(scenario, ledger, records)
+        found = {"rows": len(ledger), "allocation": result.allocation, "statistics": result.statistics}
+        state.settled.put(cache_key, found)
+    return found
+
+
+def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
+    allocation = settled["allocation"]
+    s_names = Names(scenario, lang)
+    st.success(support.plain(t("app_settled_as", rows=settled["rows"], source=records, name=s_names.scenario())))
+    st.dataframe(support.terms_table(scenario, lang), hide_index=True)
+    view = support.settled_view(allocation, scenario, lang)
+    unit = view.unit
+    parts = support.waterfall(allocation, lang, scenario)
+    for column, (_, label, fen) in zip(st.columns(len(parts)), parts, strict=True):
+        column.metric(label, f"{fen / unit.fen_per:,.2f} {unit.label(lang)}")
+    st.caption(figure_note("settled", lang))
+    data, spec = support.split_spec(allocation, scenario, lang, unit)
+    st.markdown(f"**{support.plain(t('app_split_chart', unit=unit.label(lang)))}**")
+    (None if 'novega' in EXP else st.vega_lite_chart(data, spec, width="stretch"))
+    show_view(view)
+
+    def split_figure(parts=parts):
+        from analysis.outputs.charts import waterfall_chart
+
+        return waterfall_chart(parts, lang)
+
+    downloads("allocation", view, split_figure, lambda: support.plain_allocation(allocation, scenario))
+    statistics = support.statistics_view(settled["statistics"], scenario, lang)
+    if statistics is not None:
+        st.markdown(f"**{support.plain(statistics.title)}**")
+        show_view(statistics)
+        downloads("statistics", statistics)
+    options = support.cells(allocation, scenario)
+    if options:
+        if state.get("settle_explain") not in options:
+            state.settle_explain = options[0]
+        cell = st.selectbox(
+            t("app_explain_settled"),
+            options,
+            key="settle_explain",
+            format_func=lambda c: support.cell_label(c, s_names, lang),
+        )
+        chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), figure_note("settled", lang))
+        show_view(chain)
+        downloads("settle_explain", chain)
+
+
+with settle_tab:
+  if 'notabs' not in EXP:
+    from sim.records.ledger import read_ledger, read_statistics
+
+    entry = catalogue.get(scenario_id) if upload is None else None
+    sources = (["bundled"] if entry is not None and entry.ledger is not None else []) + ["upload"]
+    if state.get("records_source") not in sources:
+        state.records_source = sources[0]
+    picked_source = st.radio(
+        t("app_records_source"),
+        sources,
+        key="records_source",
+        horizontal=True,
+        format_func=lambda o: t("app_records_bundled") if o == "bundled" else t("app_records_upload"),
+    )
+    if picked_source == "bundled":
+        assert entry is not None and entry.ledger is not None
+
+        def read_bundled(s: Scenario, entry=entry):
+            records = read_statistics(entry.statistics, s) if entry.statistics else None
+            return read_ledger(entry.ledger, s), records
+
+        shipped = "、".join(p.name for p in (entry.ledger, entry.statistics) if p is not None)
+        try:
+            settled = settle_records(scenario, ("bundled", entry.id), read_bundled)
+        except InputError as error:
+            show_error(error)
+        else:
+            show_settlement(scenario, settled, shipped)
+    else:
+        uploader_texts("ledger_upload", support.MAX_LEDGER_UPLOAD, ["csv", "xlsx"])
+        uploader_texts("statistics_upload", support.MAX_LEDGER_UPLOAD, ["csv", "xlsx"])
+        megabytes = support.MAX_LEDGER_UPLOAD >> 20
+        ledger_file = st.file_uploader(
+            t("app_ledger_upload"), type=["csv", "xlsx"], key="ledger_upload", max_upload_size=megabytes
+        )
+        statistics_file = st.file_uploader(
+            t("app_statistics_upload"), type=["csv", "xlsx"], key="statistics_upload", max_upload_size=megabytes
+        )
+        if ledger_file is not None:
+            ledger_bytes = ledger_file.getvalue()
+            statistics_bytes = statistics_file.getvalue() if statistics_file is not None else None
+
+            def read_uploads(s: Scenario, ledger_file=ledger_file, statistics_file=statistics_file):
+                with support.uploaded(ledger_file.name, ledger_bytes, support.MAX_LEDGER_UPLOAD) as path:
+                    ledger = read_ledger(path, s)
+                records = None
+                if statistics_file is not None:
+                    with support.uploaded(statistics_file.name, statistics_bytes, support.MAX_LEDGER_UPLOAD) as path:
+                        records = read_statistics(path, s)
+                return ledger, records
+
+            key = ("upload", support.digest(ledger_bytes), statistics_bytes and support.digest(statistics_bytes))
+            uploaded_names = "、".join(
+                support.upload_name(f.name) for f in (ledger_file, statistics_file) if f is not None
+            )
+            try:
+                settled = settle_records(scenario, key, read_uploads)
+            except InputError as error:
+                show_error(error)
+            else:
+                show_settlement(scenario, settled, uploaded_names)

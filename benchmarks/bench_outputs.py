@@ -1,0 +1,126 @@
+"""Output performance against issue 12's targets (printed, not asserted):
+
+- `ftzshare validate` ≤ 0.5 s (a fresh process each time, median of 5), with the imports that cost most;
+- `ftzshare run` of the Chongqing scenario: writing the files ≤ simulating and settling it, measured in one
+  process with the writing split into charts, workbook, CSV files and the tables behind them; and the whole
+  `run` command end to end.
+
+    python benchmarks/bench_outputs.py
+    python benchmarks/bench_outputs.py --scenario scenarios/chongqing/linked_zones.yaml --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHONGQING = ROOT / "scenarios" / "chongqing" / "linked_zones.yaml"
+EXAMPLE = ROOT / "scenarios" / "example" / "guangxi_example.yaml"
+
+
+def wall(command: list[str], repeat: int) -> float:
+    """Median wall time of `repeat` runs of a command in a fresh process."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+        assert done.returncode == 0, done.stderr
+    return statistics.median(times)
+
+
+def costly_imports(command: list[str], top: int = 6) -> list[tuple[str, float]]:
+    """The top-level imports (`python -X importtime`) that take longest, cumulative seconds."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True, text=True, cwd=ROOT)
+    found = []
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)
+        if match and len(match[2]) <= 3:  # imported by the program itself or one level down
+            found.append((match[3], int(match[1]) / 1e6))
+    return sorted(found, key=lambda item: -item[1])[:top]
+
+
+def validate(repeat: int) -> None:
+    for scenario in (EXAMPLE, CHONGQING):
+        command = [sys.executable, "-m", "analysis.cli", "validate", str(scenario)]
+        seconds = wall(command, repeat)
+        print(f"ftzshare validate {scenario.name:<24} {seconds:6.3f} s  (target ≤ 0.5 s; median of {repeat})")
+    startup = wall([sys.executable, "-c", "pass"], repeat)
+    costly = costly_imports(["-m", "analysis.cli", "validate", str(EXAMPLE)])
+    imports = ", ".join(f"{name} {s:.2f}" for name, s in costly)
+    print(f"  python itself {startup:.3f} s; costliest imports (s, cumulative): {imports}")
+
+
+def run_in_process(scenario_path: Path, out: Path) -> dict[str, float]:
+    """Simulate + settle, then write, in this process, with the writing split by what it writes."""
+    import analysis.outputs.run_files as run_files
+    import analysis.settlement as settlement
+    from analysis.projection import project
+    from sim.scenario.loading import load_scenario
+
+    spent: dict[str, float] = {}
+
+    def timing(module, name: str, label: str) -> None:
+        function = getattr(module, name)
+
+        def timed_call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+        setattr(module, name, timed_call)
+
+    for module in (run_files, settlement):
+        timing(module, "write_csv", "CSV files")
+    for name in ("allocation_table", "detail_table", "entity_table", "statistics_table", "balance_table"):
+        timing(settlement, name, "tables")
+    for name in ("ledger_table", "records_table", "events_table", "projects_table", "replications_table"):
+        timing(run_files, name, "tables")
+    timing(settlement, "write_workbook", "workbook")
+    timing(run_files, "receipts_chart", "charts")
+    timing(run_files, "save", "charts")
+    start = time.perf_counter()
+    scenario = load_scenario(scenario_path)
+    projection = project(scenario, scenario.population.seed, 1, 1, None)
+    settled = projection.first.settlement
+    _ = settled.entities, settled.statistics  # attribution and the statistics split are settling (lazy)
+    simulate = time.perf_counter() - start
+    start = time.perf_counter()
+    run_files.write_projection(projection, out, {"scenario": scenario_path}, 1)
+    write = time.perf_counter() - start
+    return {"simulate and settle": simulate, "write": write, **spent}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", type=Path, default=CHONGQING)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    validate(args.repeat)
+    with tempfile.TemporaryDirectory(prefix="ftzshare-bench-") as folder:
+        work = Path(folder)
+        # a first run warms the file cache and matplotlib's font cache, as any second run would find them
+        run_in_process(args.scenario, work / "warm")
+        t = run_in_process(args.scenario, work / "run")
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k not in ("simulate and settle", "write"))
+        print(
+            f"run {args.scenario.name}: simulate + settle {t['simulate and settle']:.2f} s, "
+            f"write {t['write']:.2f} s ({parts}) → write / simulate {t['write'] / t['simulate and settle']:.2f} "
+            "(target ≤ 1)"
+        )
+        command = [sys.executable, "-m", "analysis.cli", "run", str(args.scenario), "--out", str(work / "cli")]
+        print(f"ftzshare run {args.scenario.name} end to end {wall(command, 1):.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
