@@ -89,9 +89,10 @@ def downloads(name: str, view: View | None = None, chart=None, plain=None) -> No
         ]
     if plain is not None:
         buttons.append((t("app_plain_csv"), lambda: support.csv_bytes(plain()), "plain.csv"))
-    for column, (text, data, suffix) in zip(st.columns(max(6, len(buttons))), buttons, strict=False):
-        # the bytes are made only when the button is pressed, and pressing it does not rerun the page
-        column.download_button(text, data, f"{name}.{suffix}", key=f"{name}-{suffix}", on_click="ignore")
+    with st.popover(t("app_download"), icon=":material/download:"):
+        for text, data, suffix in buttons:
+            # the bytes are made only when the button is pressed, and pressing it does not rerun the page
+            st.download_button(text, data, f"{name}.{suffix}", key=f"{name}-{suffix}", on_click="ignore")
 
 
 def uploader_texts(key: str, limit: int, types: list[str]) -> None:
@@ -235,6 +236,8 @@ if state.get("scope") != scope:
     state.link_pending = False
     seed(start_from)
     state.scope = scope
+    shipped = upload is None and catalogue[scenario_id].ledger is not None
+    state.records_source = "bundled" if shipped else "upload"  # a scenario shipped with records settles them
 elif state.editor_lang != lang:
     # the grids' column titles change with the language, which makes them new widgets: they start again from
     # the rows as last edited, so nothing is lost
@@ -395,15 +398,16 @@ if "first_query" not in state:
     state.first_query = query
 elif query != state.first_query:
     state.link_errors = []  # the page has moved on from the link it was opened with
-st.sidebar.caption(t("app_share_link"))
 if upload is None:
     headers = st.context.headers
     share = support.full_url(st.context.url, headers.get("Host"), query, headers.get("X-Forwarded-Proto"))
-    st.sidebar.code(share, language=None, wrap_lines=True)
+    # the box shows what the state says, set before it is drawn on every run (a text box keeps its first value
+    # otherwise); whatever is typed into it is replaced by the current link on the next run
     state.share = share
+    st.sidebar.text_input(t("app_share_link"), key="share", help=t("app_share_link_note"))
 else:
+    st.sidebar.caption(t("app_share_link"))
     st.sidebar.info(t("link_upload"))
-    state.share = None
 
 # ---------------------------------------------------------------- compare designs
 with compare_tab:
@@ -593,8 +597,6 @@ with settle_tab:
 
     entry = catalogue.get(scenario_id) if upload is None else None
     sources = (["bundled"] if entry is not None and entry.ledger is not None else []) + ["upload"]
-    if state.get("records_source") not in sources:
-        state.records_source = sources[0]
     picked_source = st.radio(
         t("app_records_source"),
         sources,

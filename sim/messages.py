@@ -631,7 +631,10 @@ MESSAGES.update(
             "比例、参数凡未注明来源者均为示例假设。",
             "Ratios and parameters without a source are illustrative.",
         ),
-        "report_assessment_summary": ("协同区考核结果（按方案与协同区）", "Assessment of the zones, by design and zone"),
+        "report_assessment_summary": (
+            "协同区考核结果（按方案与协同区）",
+            "Assessment of the zones, by design and zone",
+        ),
         "receipts_view": ("各方年度分成", "Yearly receipts by party"),
     }
 )

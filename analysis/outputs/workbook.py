@@ -13,8 +13,8 @@ dates fixed, zip entries dated 1980).
 
 The package is written here directly (`write_sheets`: string templates, one f-string per cell): about three
 times faster than XlsxWriter and eight times faster than openpyxl for the same sheets (0.1 s for the
-million-row benchmark's workbook; openpyxl took 0.9 s). Workbooks hold tables per agreement, year and tax, never one row per entity: that is
-`allocation_by_entity.csv`, as the 说明 sheet says.
+million-row benchmark's workbook; openpyxl took 0.9 s). Workbooks hold tables per agreement, year and
+tax, never one row per entity: that is `allocation_by_entity.csv`, as the 说明 sheet says.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,7 @@ from analysis.outputs.tables import (
     needs_text_mark,
     statistics_table,
 )
-from sim.indicators import COUNT_INDICATORS
+from sim.indicators import COUNT_INDICATORS, INDICATOR_NAMES
 from sim.messages import MESSAGES, render
 
 if TYPE_CHECKING:
@@ -67,8 +67,8 @@ if TYPE_CHECKING:
 FIXED_TIME = datetime.datetime(2020, 1, 1)  # workbooks carry no clock time, so runs are byte-identical
 A4 = 9  # Excel's paper code
 DECIMALS = 4  # settled amounts in 万元 (or 亿元) to four decimals: to the yuan in 万元
-MAX_WIDTH = 48  # characters; longer text wraps
-WRAP_WIDTH = 60  # free text (terms, descriptions) wraps at this width
+MAX_WIDTH = 36  # characters; longer text wraps
+WRAP_WIDTH = 40  # free text (terms, descriptions, checksums) wraps at this width
 HEADER_ONE_LINE = 24  # a header up to this wide stays on one line (分成较基准增减（亿元）); longer ones wrap
 
 
@@ -359,7 +359,7 @@ def _notes_sheet(
 
 
 def write_tables(
-    path: Path,
+    path: Path | BinaryIO,
     sheets: Sequence[object],
     title: str = "",
     period: str = "",
@@ -429,9 +429,8 @@ def _table_sheet(name: str, table: pd.DataFrame, money: set[str], lang: str) -> 
     for column in table.columns:
         key = _ALIASES.get(str(column), str(column))
         values = table[column].to_numpy(object)
-        if key.endswith("_growth") and key != "_growth":
-            indicator = key.removesuffix("_growth")
-            label = render("col_growth", lang, indicator=indicator_name(indicator, lang))
+        if key.endswith("_growth") and key.removesuffix("_growth") in INDICATOR_NAMES:
+            label = render("col_growth", lang, indicator=indicator_name(key.removesuffix("_growth"), lang))
         elif _in_catalogue(key) and _renders(key, lang):
             label = header(key, lang, unit if column in money else None)
         else:
@@ -442,7 +441,9 @@ def _table_sheet(name: str, table: pd.DataFrame, money: set[str], lang: str) -> 
             columns.append([None if _missing(v) else int(v) / unit.fen_per for v in values])
             continue
         if column in _NAMED:
-            values = np.array([v if _missing(v) or not _known(column, v) else _NAMED[column](v, lang) for v in values])
+            values = np.array(
+                [v if _missing(v) or not _known(column, v) else _NAMED[column](v, lang) for v in values], dtype=object
+            )
         elif column == "rule" or column == "rules":
             values = np.array(
                 ["" if _missing(v) else "、".join(rule_name(r, lang) for r in str(v).split(",")) for v in values],
@@ -488,8 +489,9 @@ def _value(value: object, column: str | None = None, lang: str = "zh") -> object
 # ---------------------------------------------------------------- writing
 
 
-def write_sheets(path: Path, sheets: list[Sheet], title: str, period: str = "") -> None:
+def write_sheets(path: Path | BinaryIO, sheets: list[Sheet], title: str, period: str = "") -> None:
     """Write the sheets as an XLSX package with print setup; `title` and `period` head every printed page.
+    `path` may be a binary file object (`io.BytesIO`: a download made in memory).
 
     SpreadsheetML is written directly (a few string templates, one f-string per cell): ten times faster than a
     general writer for the same cells, and nothing in it but what is asked for — numbers, shared strings,
