@@ -46,6 +46,7 @@ if "link" not in state:
     link = support.read_link(st.query_params.to_dict(), catalogue)
     state.link = link
     state.link_pending = True  # its edits seed the editors of its scenario, once
+    state.link_tab_pending = True
     state.link_errors = list(link.errors)
     state.lang = "English" if link.lang == "en" else "中文"
     state.scenario = link.scenario
@@ -70,8 +71,14 @@ RIGHT = st.column_config.TextColumn(alignment="right")
 
 
 def show_view(view: View) -> None:
-    """A people's table: amounts as "1,234.56" in the view's unit, right-aligned; its note beneath."""
-    st.dataframe(view.text(), hide_index=True, column_config={c: RIGHT for c in view.money})
+    """A people's table: amounts as "1,234.56" in the view's unit, right-aligned, the totals row last; its note
+    beneath."""
+    text = view.text()
+    if len(text) <= 25:  # a small table as HTML: drawn at once, every row in sight, prints as it looks
+        right = [c for c in view.money if c in text.columns]
+        st.table(text.style.set_properties(subset=right, **{"text-align": "right"}), hide_index=True)
+    else:
+        st.dataframe(text, hide_index=True, column_config={c: RIGHT for c in view.money})
     if view.note:
         st.caption(view.note)
 
@@ -85,7 +92,7 @@ def downloads(name: str, view: View | None = None, chart=None, plain=None) -> No
     if view is not None:
         buttons += [
             ("CSV", view.csv_bytes, "csv"),
-            ("XLSX", lambda: support.xlsx_bytes(view.title or name, view.table), "xlsx"),
+            ("XLSX", lambda: support.xlsx_bytes(view.title or name, view, lang), "xlsx"),
         ]
     if plain is not None:
         buttons.append((t("app_plain_csv"), lambda: support.csv_bytes(plain()), "plain.csv"))
@@ -248,86 +255,103 @@ elif state.editor_lang != lang:
 for link_error in state.link_errors:
     show_error(link_error)
 
-tab_labels = [t(f"app_tab_{name}") for name in ("tune", "compare", "explain", "settle")]
-tune, compare_tab, explain_tab, settle_tab = st.tabs(tab_labels, default=None if simulatable else tab_labels[3])
-
 
 def choice(where, label: str, options: list[str], key: str, shown=None) -> str:
     return where.selectbox(t(label), options, format_func=shown or str, key=key)
 
 
-# ---------------------------------------------------------------- tune the agreements
-computed = None
-with tune:
-    if baseline.population is None:
-        st.info(support.plain(t("app_settlement_only", name=names.scenario())))
-    elif simulation_error is not None:
-        show_error(simulation_error)
-    overrides: dict = {"agreements": {}}
-    phase_columns = {
-        "from": st.column_config.NumberColumn(t("app_phase_from"), min_value=1, max_value=2200, step=1, format="%d"),
-        "to": st.column_config.NumberColumn(t("app_phase_to"), min_value=1, max_value=2200, step=1, format="%d"),
-        "origin": st.column_config.NumberColumn(t("app_phase_origin"), min_value=0.0, max_value=1.0),
+# ---------------------------------------------------------------- the agreements' terms (always on the page)
+if baseline.population is None:
+    st.info(support.plain(t("app_settlement_only", name=names.scenario())))
+elif simulation_error is not None:
+    show_error(simulation_error)
+overrides: dict = {"agreements": {}}
+phase_columns = {
+    "from": st.column_config.NumberColumn(t("app_phase_from"), min_value=1, max_value=2200, step=1, format="%d"),
+    "to": st.column_config.NumberColumn(t("app_phase_to"), min_value=1, max_value=2200, step=1, format="%d"),
+    "origin": st.column_config.NumberColumn(t("app_phase_origin"), min_value=0.0, max_value=1.0),
+}
+single = len(baseline.agreements) == 1  # several agreements: each opens when wanted, the figures stay in sight
+for a in baseline.agreements:
+    with st.expander(names.agreement(a.id), expanded=single):
+        left, right = st.columns(2)
+        basis = choice(
+            left,
+            "app_basis",
+            ["calendar_year", "years_since_start"],
+            f"{a.id}-basis",
+            lambda b: basis_name(b, lang),
+        )
+        left.caption(t("app_phases"))
+        frame = left.data_editor(
+            state.phases_seed[a.id],
+            num_rows="dynamic",
+            hide_index=True,
+            key=f"{a.id}-phases-{state.generation}",
+            column_config=phase_columns,
+            placeholder="",
+        )
+        state.phases_now[a.id] = frame
+        rule = choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
+        policy = choice(
+            right,
+            "app_negative",
+            ["floor_zero", "carry_forward", "share"],
+            f"{a.id}-negative",
+            lambda p: policy_name(p, lang),
+        )
+        cap = right.number_input(t("app_cap"), 0.0, step=1e6, key=f"{a.id}-cap")
+        floor = right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
+        sunset = right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
+    change = {
+        "ratio": {"basis": basis, "schedule": schedule_of(frame)},
+        "base": {"rule": rule},
+        "negative_increment": policy,
+        "cap": {"origin_cumulative_yuan": cap or None},
+        "floor": {"host_yearly_yuan": floor or None},
+        "sunset_year": sunset or None,
     }
-    many = len(baseline.agreements) > 3
-    for a in baseline.agreements:
-        with st.expander(names.agreement(a.id), expanded=not many):
-            left, right = st.columns(2)
-            basis = choice(
-                left,
-                "app_basis",
-                ["calendar_year", "years_since_start"],
-                f"{a.id}-basis",
-                lambda b: basis_name(b, lang),
-            )
-            left.caption(t("app_phases"))
-            frame = left.data_editor(
-                state.phases_seed[a.id],
-                num_rows="dynamic",
-                hide_index=True,
-                key=f"{a.id}-phases-{state.generation}",
-                column_config=phase_columns,
-            )
-            state.phases_now[a.id] = frame
-            rule = choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
-            policy = choice(
-                right,
-                "app_negative",
-                ["floor_zero", "carry_forward", "share"],
-                f"{a.id}-negative",
-                lambda p: policy_name(p, lang),
-            )
-            cap = right.number_input(t("app_cap"), 0.0, step=1e6, key=f"{a.id}-cap")
-            floor = right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
-            sunset = right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
-        change = {
-            "ratio": {"basis": basis, "schedule": schedule_of(frame)},
-            "base": {"rule": rule},
-            "negative_increment": policy,
-            "cap": {"origin_cumulative_yuan": cap or None},
-            "floor": {"host_yearly_yuan": floor or None},
-            "sunset_year": sunset or None,
-        }
-        if rule == "base_year":
-            change["base"]["year"] = a.base.year or baseline.horizon.start_year
-        overrides["agreements"][a.id] = change
-    if baseline.population is not None:
-        with st.expander(t("app_behavior"), expanded=False):
-            left, right = st.columns(2)
-            referral = left.number_input(t("app_referral"), 0.0, 10.0, step=0.1, key="referral")
-            service = right.number_input(t("app_service"), 0.0, 10.0, step=0.1, key="service")
-        if referral or service or baseline.behavior is not None:
-            overrides["behavior"] = {"origin_referral_elasticity": referral, "host_service_elasticity": service}
-    try:
-        scenario = support.edited(base, overrides, source)
-        state.valid = (scope, scenario, overrides)
-    except InputError as error:
-        show_error(error)  # the figures stay those of the last valid terms
-        scope_valid, scenario, overrides = state.get("valid") or (scope, baseline, {})
-        if scope_valid != scope:
-            scenario, overrides = baseline, {}
+    if rule == "base_year":
+        change["base"]["year"] = a.base.year or baseline.horizon.start_year
+    overrides["agreements"][a.id] = change
+if baseline.population is not None:
+    with st.expander(t("app_behavior"), expanded=False):
+        left, right = st.columns(2)
+        referral = left.number_input(t("app_referral"), 0.0, 10.0, step=0.1, key="referral")
+        service = right.number_input(t("app_service"), 0.0, 10.0, step=0.1, key="service")
+    if referral or service or baseline.behavior is not None:
+        overrides["behavior"] = {"origin_referral_elasticity": referral, "host_service_elasticity": service}
+try:
+    scenario = support.edited(base, overrides, source)
+    state.valid = (scope, scenario, overrides)
+except InputError as error:
+    show_error(error)  # the figures stay those of the last valid terms
+    scope_valid, scenario, overrides = state.get("valid") or (scope, baseline, {})
+    if scope_valid != scope:
+        scenario, overrides = baseline, {}
 
-    if simulatable:
+
+# ---------------------------------------------------------------- the tabs
+# The open tab is part of the page's state (and of its link): kept by its id, shown by its label. Only the open
+# tab runs (the figures, the comparison and explain cost nothing while closed), except settling, whose uploads
+# would be lost if their widgets stopped being drawn.
+TABS = support.TABS
+tab_labels = {name: t(f"app_tab_{name}") for name in TABS}
+if state.get("tab_id") not in TABS:
+    state.tab_id = "results"
+if "tab" in state:
+    by_label = {render(f"app_tab_{name}", other): name for name in TABS for other in support.LANGS}
+    state.tab_id = by_label.get(state.tab, state.tab_id)
+if state.get("tab_scope") != scope:  # a scenario opens on its tab: settling, when it has nothing to simulate
+    state.tab_id = state.link.tab if state.link_tab_pending else "results" if simulatable else "settle"
+    state.link_tab_pending, state.tab_scope = False, scope
+state.tab = tab_labels[state.tab_id]
+results_tab, compare_tab, explain_tab, settle_tab = st.tabs(list(tab_labels.values()), key="tab", on_change="rerun")
+
+
+computed = None
+if simulatable and (results_tab.open or explain_tab.open):
+    with results_tab if results_tab.open else st.container():
         bar = st.progress(0.0, text=t("app_progress"))
         steps = [0]
 
@@ -339,12 +363,18 @@ with tune:
         try:
             support.check_workload(replications, baseline.horizon.years, source, "replications")
             computed = state.projections.get(scenario, replications, advance)
+            state.computed = computed
         except InputError as error:
             show_error(error)
         bar.empty()
-    if computed is not None:
+
+# ---------------------------------------------------------------- the figures
+if results_tab.open and not simulatable:
+    with results_tab:
+        st.info(t("app_no_simulation"))
+if computed is not None and results_tab.open:
+    with results_tab:
         projection = computed.projection
-        state.computed = computed
         message = (
             t("app_resplit", ms=f"{computed.seconds * 1000:.1f}")
             if computed.how == "resplit"
@@ -359,8 +389,7 @@ with tune:
             column.metric(t(f"app_total_{role}"), f"{totals[role] / unit.fen_per:,.2f} {unit.label(lang)}")
         n, seed_of_first = len(projection.outcomes), projection.seed
         st.caption(figure_note("mean", lang, n=n))
-        data, spec = support.receipts_spec(projection, lang, unit)
-        st.vega_lite_chart(data, spec, width="stretch")
+        st.image(support.receipts_svg(projection, lang, unit))
         st.caption(
             figure_note("median", lang, n=n) if n > 1 else figure_note("replication", lang, n=1, seed=seed_of_first)
         )
@@ -375,8 +404,7 @@ with tune:
 
         downloads("receipts", view, receipts_figure)
         show_view(view)
-        data, spec = support.waterfall_spec(parts, lang, unit)
-        st.vega_lite_chart(data, spec, width="stretch")
+        st.image(support.waterfall_svg(parts, lang, unit))
         flow = support.waterfall_view(parts, unit, lang, figure_note("replication", lang, n=n, seed=seed_of_first))
 
         def waterfall_figure(parts=parts):
@@ -390,6 +418,8 @@ with tune:
 
 # ---------------------------------------------------------------- the link, written from the widgets
 query = {"lang": lang, "r": str(replications)}
+if state.tab_id != "results":
+    query["tab"] = state.tab_id
 if upload is None:
     query = {"state": support.encode_link(scenario_id, overrides), **query}
 if st.query_params.to_dict() != query:
@@ -399,8 +429,9 @@ if "first_query" not in state:
 elif query != state.first_query:
     state.link_errors = []  # the page has moved on from the link it was opened with
 if upload is None:
-    headers = st.context.headers
-    share = support.full_url(st.context.url, headers.get("Host"), query, headers.get("X-Forwarded-Proto"))
+    address = st.context.url  # what the browser shows; else the request's Host header
+    headers = {} if address else st.context.headers
+    share = support.full_url(address, headers.get("Host"), query, headers.get("X-Forwarded-Proto"))
     # the box shows what the state says, set before it is drawn on every run (a text box keeps its first value
     # otherwise); whatever is typed into it is replaced by the current link on the next run
     state.share = share
@@ -410,129 +441,108 @@ else:
     st.sidebar.info(t("link_upload"))
 
 # ---------------------------------------------------------------- compare designs
-with compare_tab:
-    if not simulatable:
-        st.info(t("app_no_simulation"))
-    else:
-        CURRENT = "current"
-        options = [CURRENT, *(ident for ident, entry in catalogue.items() if entry.simulatable)]
-        picked = st.multiselect(
-            t("app_compare_pick"),
-            options,
-            default=[],
-            key="compare",
-            format_func=lambda o: t("app_compare_current") if o == CURRENT else catalogue[o].title(lang),
-        )
-        if len(picked) > 4:
-            st.warning(t("app_compare_too_many"))
-        elif picked:
-            from pathlib import Path
-
-            from analysis import comparison as cmp
-
-            cases = []
-            for option in picked:
-                if option == CURRENT:
-                    named = {
-                        "name": render("app_compare_current", "zh"),
-                        "name_en": render("app_compare_current", "en"),
-                    }
-                    s = scenario.model_copy(update=named)
-                else:
-                    s = scenario_from_data(support.bundled_data(option), option)
-                projection = state.projections.get(s, replications).projection
-                cases.append(cmp.Case(option.replace("/", "_"), Path(option), projection))
-            comparison = cmp.Comparison(cases, 0, 0.03)
-            summary = cmp.summary_view(comparison, lang)
-            yearly = cmp.yearly_view(comparison, lang, summary.unit)
-            cases_named = cmp.case_names(comparison, lang)
-            yearly_fen = cmp.yearly_table(comparison)
-            unit = summary.unit
-            chart = yearly_fen.groupby(["scenario", "role", "year"], sort=False)["receipts"].sum().reset_index()
-            chart["design"] = [cases_named[label] for label in chart["scenario"]]
-            chart["role"] = [render(f"role_{r}", lang) for r in chart["role"]]
-            chart["value"] = chart["receipts"] / unit.fen_per
-            value_title = render("with_unit", lang, name=render("col_yearly_receipts", lang), unit=unit.label(lang))
-            spec = {
-                "facet": {"field": "role", "type": "nominal", "title": None},
-                "columns": 2,
-                "spec": {
-                    "width": 380,
-                    "height": 220,
-                    "mark": {"type": "line", "point": True},
-                    "encoding": {
-                        "x": {"field": "year", "type": "ordinal", "title": t("col_year"), "axis": {"labelAngle": 0}},
-                        "y": {
-                            "field": "value",
-                            "type": "quantitative",
-                            "title": value_title,
-                            "axis": {"format": ",.2f"},
-                        },
-                        "color": {"field": "design", "type": "nominal", "title": None, "legend": {"orient": "top"}},
-                        "tooltip": [
-                            {"field": "design"},
-                            {"field": "year"},
-                            {"field": "value", "title": value_title, "format": ",.2f"},
-                        ],
-                    },
-                },
-            }
-            st.vega_lite_chart(chart[["design", "role", "year", "value"]], spec)
-
-            def comparison_figures(comparison=comparison):
-                from analysis.outputs.charts import comparison_charts
-
-                return comparison_charts(
-                    cmp.yearly_table(comparison),
-                    cmp.summary_table(comparison),
-                    cmp.case_names(comparison, lang),
-                    0.03,
-                    lang,
-                    replications=replications,
-                )
-
-            st.markdown(f"**{support.plain(summary.title)}**")
-            show_view(summary)
-            downloads("comparison_summary", summary, lambda: comparison_figures()["comparison_npv"])
-            st.markdown(f"**{support.plain(yearly.title)}**")
-            show_view(yearly)
-            downloads("comparison_yearly", yearly, lambda: comparison_figures()["comparison_yearly"])
-            st.download_button(
-                t("app_report"),
-                lambda: support.report_bytes(comparison, lang),
-                "report.pdf",
-                key="report",
-                on_click="ignore",
+if compare_tab.open:
+    with compare_tab:
+        if not simulatable:
+            st.info(t("app_no_simulation"))
+        else:
+            CURRENT = "current"
+            options = [CURRENT, *(ident for ident, entry in catalogue.items() if entry.simulatable)]
+            picked = st.multiselect(
+                t("app_compare_pick"),
+                options,
+                default=[],
+                key="compare",
+                persist_state="page",  # kept while another tab is open
+                format_func=lambda o: t("app_compare_current") if o == CURRENT else catalogue[o].title(lang),
             )
-            for name, make in (
-                ("statistics", cmp.statistics_view),
-                ("assessment", cmp.assessment_view),
-                ("targets", cmp.targets_view),
-            ):
-                table = make(comparison, lang)
-                if len(table.table):
-                    st.markdown(f"**{support.plain(table.title)}**")
-                    show_view(table)
-                    downloads(f"comparison_{name}", table)
+            if len(picked) > 4:
+                st.warning(t("app_compare_too_many"))
+            elif picked:
+                from pathlib import Path
+
+                from analysis import comparison as cmp
+
+                cases = []
+                for option in picked:
+                    if option == CURRENT:
+                        named = {
+                            "name": render("app_compare_current", "zh"),
+                            "name_en": render("app_compare_current", "en"),
+                        }
+                        s = scenario.model_copy(update=named)
+                    else:
+                        s = scenario_from_data(support.bundled_data(option), option)
+                    projection = state.projections.get(s, replications).projection
+                    cases.append(cmp.Case(option.replace("/", "_"), Path(option), projection))
+                comparison = cmp.Comparison(cases, 0, 0.03)
+                summary = cmp.summary_view(comparison, lang)
+                yearly = cmp.yearly_view(comparison, lang, summary.unit)
+                cases_named = cmp.case_names(comparison, lang)
+                st.image(support.compare_svg(cmp.yearly_table(comparison), cases_named, lang, summary.unit))
+
+                def comparison_figures(comparison=comparison):
+                    from analysis.outputs.charts import comparison_charts
+
+                    return comparison_charts(
+                        cmp.yearly_table(comparison),
+                        cmp.summary_table(comparison),
+                        cmp.case_names(comparison, lang),
+                        0.03,
+                        lang,
+                        replications=replications,
+                    )
+
+                st.markdown(f"**{support.plain(summary.title)}**")
+                show_view(summary)
+                downloads("comparison_summary", summary, lambda: comparison_figures()["comparison_npv"])
+                st.markdown(f"**{support.plain(yearly.title)}**")
+                show_view(yearly)
+                downloads("comparison_yearly", yearly, lambda: comparison_figures()["comparison_yearly"])
+                st.download_button(
+                    t("app_report"),
+                    lambda: support.report_bytes(comparison, lang),
+                    "report.pdf",
+                    key="report",
+                    on_click="ignore",
+                )
+                for name, make in (
+                    ("statistics", cmp.statistics_view),
+                    ("assessment", cmp.assessment_view),
+                    ("targets", cmp.targets_view),
+                ):
+                    table = make(comparison, lang)
+                    if len(table.table):
+                        st.markdown(f"**{support.plain(table.title)}**")
+                        show_view(table)
+                        downloads(f"comparison_{name}", table)
+
 
 # ---------------------------------------------------------------- explain a figure
-with explain_tab:
-    if computed is None:
-        st.info(t("app_no_simulation"))
-    else:
-        first = computed.projection.first
-        allocation, effective = first.settlement.allocation, first.effective
-        options = support.cells(allocation, effective)
-        if options:
-            if state.get("explain") not in options:
-                state.explain = options[0]
-            cell = st.selectbox(
-                t("app_explain_pick"), options, key="explain", format_func=lambda c: support.cell_label(c, names, lang)
-            )
-            note = figure_note("replication", lang, n=len(computed.projection.outcomes), seed=computed.projection.seed)
-            chain = View(support.explain_table(allocation, effective, cell, lang), YUAN, (), note)
-            show_view(chain)
-            downloads("explain", chain)
+if explain_tab.open:
+    with explain_tab:
+        if computed is None:
+            st.info(t("app_no_simulation"))
+        else:
+            first = computed.projection.first
+            allocation, effective = first.settlement.allocation, first.effective
+            options = support.cells(allocation, effective)
+            if options:
+                if state.get("explain") not in options:
+                    state.explain = options[0]
+                cell = st.selectbox(
+                    t("app_explain_pick"),
+                    options,
+                    key="explain",
+                    persist_state="page",
+                    format_func=lambda c: support.cell_label(c, names, lang),
+                )
+                note = figure_note(
+                    "replication", lang, n=len(computed.projection.outcomes), seed=computed.projection.seed
+                )
+                chain = View(support.explain_table(allocation, effective, cell, lang), YUAN, (), note)
+                show_view(chain)
+                downloads("explain", chain)
 
 
 # ---------------------------------------------------------------- settle records
@@ -554,16 +564,15 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     allocation = settled["allocation"]
     s_names = Names(scenario, lang)
     st.success(support.plain(t("app_settled_as", rows=settled["rows"], source=records, name=s_names.scenario())))
-    st.dataframe(support.terms_table(scenario, lang), hide_index=True)
+    st.table(support.terms_table(scenario, lang), hide_index=True)
     view = support.settled_view(allocation, scenario, lang)
     unit = view.unit
     parts = support.waterfall(allocation, lang, scenario)
     for column, (_, label, fen) in zip(st.columns(len(parts)), parts, strict=True):
-        column.metric(label, f"{fen / unit.fen_per:,.2f} {unit.label(lang)}")
+        column.metric(render("with_unit", lang, name=label, unit=unit.label(lang)), f"{fen / unit.fen_per:,.2f}")
     st.caption(figure_note("settled", lang))
-    data, spec = support.split_spec(allocation, scenario, lang, unit)
     st.markdown(f"**{support.plain(t('app_split_chart', unit=unit.label(lang)))}**")
-    st.vega_lite_chart(data, spec, width="stretch")
+    st.image(support.split_svg(allocation, scenario, lang, unit))
     show_view(view)
 
     def split_figure(parts=parts):
@@ -585,6 +594,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
             t("app_explain_settled"),
             options,
             key="settle_explain",
+            persist_state="page",
             format_func=lambda c: support.cell_label(c, s_names, lang),
         )
         chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), figure_note("settled", lang))
@@ -592,62 +602,68 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
         downloads("settle_explain", chain)
 
 
-with settle_tab:
-    from sim.records.ledger import read_ledger, read_statistics
+# drawn while closed only to keep files a user has uploaded (an uploader that is not drawn forgets its file)
+holding = any(state.get(key) is not None for key in ("ledger_upload", "statistics_upload"))
+if settle_tab.open or holding:
+    with settle_tab:
+        from sim.records.ledger import read_ledger, read_statistics
 
-    entry = catalogue.get(scenario_id) if upload is None else None
-    sources = (["bundled"] if entry is not None and entry.ledger is not None else []) + ["upload"]
-    picked_source = st.radio(
-        t("app_records_source"),
-        sources,
-        key="records_source",
-        horizontal=True,
-        format_func=lambda o: t("app_records_bundled") if o == "bundled" else t("app_records_upload"),
-    )
-    if picked_source == "bundled":
-        assert entry is not None and entry.ledger is not None
-
-        def read_bundled(s: Scenario, entry=entry):
-            records = read_statistics(entry.statistics, s) if entry.statistics else None
-            return read_ledger(entry.ledger, s), records
-
-        shipped = "、".join(p.name for p in (entry.ledger, entry.statistics) if p is not None)
-        try:
-            settled = settle_records(scenario, ("bundled", entry.id), read_bundled)
-        except InputError as error:
-            show_error(error)
-        else:
-            show_settlement(scenario, settled, shipped)
-    else:
-        uploader_texts("ledger_upload", support.MAX_LEDGER_UPLOAD, ["csv", "xlsx"])
-        uploader_texts("statistics_upload", support.MAX_LEDGER_UPLOAD, ["csv", "xlsx"])
-        megabytes = support.MAX_LEDGER_UPLOAD >> 20
-        ledger_file = st.file_uploader(
-            t("app_ledger_upload"), type=["csv", "xlsx"], key="ledger_upload", max_upload_size=megabytes
+        entry = catalogue.get(scenario_id) if upload is None else None
+        sources = (["bundled"] if entry is not None and entry.ledger is not None else []) + ["upload"]
+        picked_source = st.radio(
+            t("app_records_source"),
+            sources,
+            key="records_source",
+            persist_state="page",
+            horizontal=True,
+            format_func=lambda o: t("app_records_bundled") if o == "bundled" else t("app_records_upload"),
         )
-        statistics_file = st.file_uploader(
-            t("app_statistics_upload"), type=["csv", "xlsx"], key="statistics_upload", max_upload_size=megabytes
-        )
-        if ledger_file is not None:
-            ledger_bytes = ledger_file.getvalue()
-            statistics_bytes = statistics_file.getvalue() if statistics_file is not None else None
+        if picked_source == "bundled":
+            assert entry is not None and entry.ledger is not None
 
-            def read_uploads(s: Scenario, ledger_file=ledger_file, statistics_file=statistics_file):
-                with support.uploaded(ledger_file.name, ledger_bytes, support.MAX_LEDGER_UPLOAD) as path:
-                    ledger = read_ledger(path, s)
-                records = None
-                if statistics_file is not None:
-                    with support.uploaded(statistics_file.name, statistics_bytes, support.MAX_LEDGER_UPLOAD) as path:
-                        records = read_statistics(path, s)
-                return ledger, records
+            def read_bundled(s: Scenario, entry=entry):
+                records = read_statistics(entry.statistics, s) if entry.statistics else None
+                return read_ledger(entry.ledger, s), records
 
-            key = ("upload", support.digest(ledger_bytes), statistics_bytes and support.digest(statistics_bytes))
-            uploaded_names = "、".join(
-                support.upload_name(f.name) for f in (ledger_file, statistics_file) if f is not None
-            )
+            shipped = t("list_separator").join(p.name for p in (entry.ledger, entry.statistics) if p is not None)
             try:
-                settled = settle_records(scenario, key, read_uploads)
+                settled = settle_records(scenario, ("bundled", entry.id), read_bundled)
             except InputError as error:
                 show_error(error)
             else:
-                show_settlement(scenario, settled, uploaded_names)
+                show_settlement(scenario, settled, shipped)
+        else:
+            uploader_texts("ledger_upload", support.MAX_LEDGER_UPLOAD, ["csv", "xlsx"])
+            uploader_texts("statistics_upload", support.MAX_LEDGER_UPLOAD, ["csv", "xlsx"])
+            megabytes = support.MAX_LEDGER_UPLOAD >> 20
+            ledger_file = st.file_uploader(
+                t("app_ledger_upload"), type=["csv", "xlsx"], key="ledger_upload", max_upload_size=megabytes
+            )
+            statistics_file = st.file_uploader(
+                t("app_statistics_upload"), type=["csv", "xlsx"], key="statistics_upload", max_upload_size=megabytes
+            )
+            if ledger_file is not None:
+                ledger_bytes = ledger_file.getvalue()
+                statistics_bytes = statistics_file.getvalue() if statistics_file is not None else None
+
+                def read_uploads(s: Scenario, ledger_file=ledger_file, statistics_file=statistics_file):
+                    with support.uploaded(ledger_file.name, ledger_bytes, support.MAX_LEDGER_UPLOAD) as path:
+                        ledger = read_ledger(path, s)
+                    records = None
+                    if statistics_file is not None:
+                        with support.uploaded(
+                            statistics_file.name, statistics_bytes, support.MAX_LEDGER_UPLOAD
+                        ) as path:
+                            records = read_statistics(path, s)
+                    return ledger, records
+
+                key = ("upload", support.digest(ledger_bytes), statistics_bytes and support.digest(statistics_bytes))
+                uploaded_names = t("list_separator").join(
+                    support.upload_name(f.name) for f in (ledger_file, statistics_file) if f is not None
+                )
+                try:
+                    settled = settle_records(scenario, key, read_uploads)
+                except InputError as error:
+                    show_error(error)
+                else:
+                    show_settlement(scenario, settled, uploaded_names)

@@ -72,7 +72,8 @@ LANGS = ("zh", "en")
 # not written by the page, so the token, what it inflates to and how deep it nests are bounded before parsing.
 MAX_LINK_CHARS = 16_384
 MAX_LINK_BYTES = 1 << 18
-LINK_PARAMS = ("state", "lang", "r")
+LINK_PARAMS = ("state", "lang", "r", "tab")
+TABS = ("results", "compare", "explain", "settle")
 AGREEMENT_TERMS = ("ratio", "base", "negative_increment", "cap", "floor", "sunset_year")
 BEHAVIOR_TERMS = ("origin_referral_elasticity", "host_service_elasticity")
 
@@ -86,6 +87,7 @@ class Link:
     lang: str
     replications: int
     errors: tuple[InputError, ...]
+    tab: str = "results"
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -95,7 +97,7 @@ def shown(value: object, limit: int = 40) -> str:
 
 
 def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
-    """The page a link restores: each of `state`, `lang` and `r` validated on its own, so that one bad part
+    """The page a link restores: each of `state`, `lang`, `r` and `tab` validated on its own, so that one bad part
     says what is wrong with it and the rest of the link still applies. Other parameters are ignored."""
     errors: list[InputError] = []
     lang = params.get("lang", "zh")
@@ -113,6 +115,10 @@ def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
                     "link", "r", "link_replications", value=shown(text), limit=MAX_REPLICATIONS, default=replications
                 )
             )
+    tab = params.get("tab", "results")
+    if tab not in TABS:
+        errors.append(InputError("link", "tab", "link_tab", value=shown(tab), tabs=", ".join(TABS)))
+        tab = "results"
     scenario, overrides = DEFAULT_SCENARIO, {}
     if "state" in params:
         try:
@@ -123,7 +129,7 @@ def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
             if scenario not in set(scenarios):
                 errors.append(InputError("link", "state", "link_scenario", value=shown(scenario)))
                 scenario, overrides = DEFAULT_SCENARIO, {}
-    return Link(scenario, overrides, lang, replications, tuple(errors))
+    return Link(scenario, overrides, lang, replications, tuple(errors), tab)
 
 
 def encode_link(scenario_id: str, overrides: dict) -> str:
@@ -782,173 +788,282 @@ def statistics_view(stats, scenario: Scenario, lang: str) -> View | None:
     return View(table, unit, money, figure_note("settled", lang), title, decimals)
 
 
-# ---------------------------------------------------------------- charts drawn by the browser (Vega-Lite)
+# ---------------------------------------------------------------- charts for the page (SVG drawn here)
+# The page's charts are SVG text made here in a millisecond and drawn by the browser at once — no charting
+# library to load or run in the browser, so a ratio edit redraws them within the edit's time budget. The
+# files people download (PNG, SVG, PDF) are the matplotlib charts of `analysis.outputs.charts`.
 
 ORIGIN_COLOUR, HOST_COLOUR, CENTRAL_COLOUR, UPPER_COLOUR = "#c0392b", "#2471a3", "#555555", "#999999"
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
+FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif"
 
 
-def receipts_spec(projection: Projection, lang: str, unit: Unit) -> tuple[pd.DataFrame, dict]:
-    """Each agreement's yearly receipts of origin and host — median over replications with the 5–95% band when
-    there are several — as one small panel per agreement."""
+def _esc(text: object) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round axis ticks covering [low, high] (always including 0 when the range does)."""
+    import math
+
+    if not (math.isfinite(low) and math.isfinite(high)):
+        low, high = 0.0, 1.0
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high - low <= 0:
+        high = low + 1
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks, value = [], first
+    while value <= high + step * 1e-9:
+        ticks.append(round(value, 10))
+        value += step
+    if ticks[-1] < high - step * 1e-9:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def _number(value: float, decimals: int) -> str:
+    return f"{value + 0.0:,.{decimals}f}"
+
+
+class _Svg:
+    def __init__(self, width: float, height: float, label: str, lang: str) -> None:
+        self.width, self.height, self.parts = width, height, []
+        self.label, self.lang = label, lang
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+
+    def text(self, x: float, y: float, body: object, size: float = 12, anchor: str = "start", **style: str) -> None:
+        extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in style.items())
+        self.add(f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"{extra}>{_esc(body)}</text>')
+
+    def done(self) -> str:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width:.0f} {self.height:.0f}" '
+            f'width="{self.width:.0f}" height="{self.height:.0f}" style="font-family:{FONT}" role="img" '
+            f'aria-label="{_esc(self.label)}"><rect width="100%" height="100%" fill="white"/>'
+            + "".join(self.parts)
+            + "</svg>"
+        )
+
+
+def _legend(svg: _Svg, items: list[tuple[str, str]], x: float, y: float) -> None:
+    for label, colour in items:
+        svg.add(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" fill="{colour}"/>')
+        svg.text(x + 17, y + 1, label, 12)
+        x += 30 + 13 * len(label)
+
+
+def _panel(
+    svg: _Svg,
+    box: tuple[float, float, float, float],
+    years: np.ndarray,
+    series: list[tuple[str, str, np.ndarray, np.ndarray | None, np.ndarray | None]],
+    title: str,
+    y_title: str,
+    x_title: str,
+    unit: Unit,
+) -> None:
+    """One line panel: each series (label, colour, values, low, high) over `years`, with axes and titles."""
+    x0, y0, w, h = box
+    values = np.concatenate([np.ravel(v) for _, _, mid, low, high in series for v in (mid, low, high) if v is not None])
+    values = values[np.isfinite(values)]  # a design without a party in some years has no point there
+    top = float(values.max()) if len(values) else 1.0
+    bottom = float(values.min()) if len(values) else 0.0
+    ticks = nice_ticks(bottom, top)
+    lo, hi = ticks[0], ticks[-1]
+    left, right, upper, lower = x0 + 64, x0 + w - 10, y0 + 26, y0 + h - 36
+
+    def px(i: int) -> float:
+        return left + (right - left) * (i / max(1, len(years) - 1))
+
+    def py(v: float) -> float:
+        return lower - (lower - upper) * ((v - lo) / (hi - lo))
+
+    svg.text(x0 + w / 2, y0 + 14, title, 13, "middle", font_weight="600")
+    for tick in ticks:
+        y = py(tick)
+        svg.add(f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        svg.text(left - 6, y + 4, _number(tick, unit.decimals if hi - lo < 10 else 0), 10, "end", fill="#444")
+    every = max(1, int(np.ceil(len(years) / 8)))
+    for i, year in enumerate(years):
+        if i % every == 0 or i == len(years) - 1:
+            svg.text(px(i), lower + 15, int(year), 10, "middle", fill="#444")
+    svg.add(f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{lower:.1f}" y2="{lower:.1f}" stroke="#888"/>')
+    svg.text(left + (right - left) / 2, y0 + h - 4, x_title, 11, "middle", fill="#333")
+    middle = (upper + lower) / 2
+    svg.text(x0 + 12, middle, y_title, 11, "middle", fill="#333", transform=f"rotate(-90 {x0 + 12:.1f} {middle:.1f})")
+    for label, colour, mid, low, high in series:
+        if low is not None and high is not None:
+            ring = [(px(i), py(v)) for i, v in enumerate(high)] + [
+                (px(i), py(v)) for i, v in reversed(list(enumerate(low)))
+            ]
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in ring)
+            svg.add(f'<polygon points="{points}" fill="{colour}" fill-opacity="0.15" stroke="none"/>')
+        runs: list[list[str]] = [[]]
+        for i, v in enumerate(mid):
+            if np.isfinite(v):
+                runs[-1].append(f"{px(i):.1f},{py(v):.1f}")
+            elif runs[-1]:
+                runs.append([])
+        for run in runs:
+            if run:
+                svg.add(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        for i, v in enumerate(mid):
+            if not np.isfinite(v):
+                continue
+            tip = f"{label} {int(years[i])}：{_number(v, unit.decimals)} {unit.label(svg.lang)}"
+            svg.add(
+                f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="3" fill="{colour}"><title>{_esc(tip)}</title></circle>'
+            )
+
+
+def receipts_svg(projection: Projection, lang: str, unit: Unit) -> str:
+    """Each agreement's yearly receipts of origin and host — the median over replications with its 5–95% band when
+    there are several — one small panel per agreement (three to a row)."""
     s = projection.scenario
     names = Names(s, lang)
-    r = projection.receipts
+    r = projection.receipts / unit.fen_per
     years = s.horizon.start_year + np.arange(r.shape[2])
-    rows = []
+    n = len(s.agreements)
+    columns = 1 if n == 1 else min(3, n)
+    rows = -(-n // columns)
+    width = 860 if n == 1 else 300 * columns
+    height = 280 if n == 1 else 220
+    svg = _Svg(width, 34 + rows * height, render("receipts_view", lang), lang)
+    _legend(svg, [(render("part_origin", lang), ORIGIN_COLOUR), (render("part_host", lang), HOST_COLOUR)], 10, 18)
+    y_title = with_unit(render("col_yearly_receipts", lang), unit, lang)
     for i, a in enumerate(s.agreements):
-        for role, column in (("origin", ORIGIN), ("host", HOST)):
-            values = r[:, i, :, column] / unit.fen_per
-            low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
-            who = f"{render(f'part_{role}', lang)} {names.party(getattr(a, role))}"
-            rows += [
-                (names.agreement(a.id), render(f"part_{role}", lang), who, int(y), m, lo, hi)
-                for y, m, lo, hi in zip(years, mid, low, high, strict=True)
-            ]
-    data = pd.DataFrame(rows, columns=["agreement", "role", "party", "year", "value", "low", "high"])
-    value_title = render("with_unit", lang, name=render("col_yearly_receipts", lang), unit=unit.label(lang))
-    year_title = render("col_year", lang)
-    colour = {
-        "field": "role",
-        "type": "nominal",
-        "title": None,
-        "scale": {
-            "domain": [render("part_origin", lang), render("part_host", lang)],
-            "range": [ORIGIN_COLOUR, HOST_COLOUR],
-        },
-        "legend": {"orient": "top"},
-    }
-    x = {"field": "year", "type": "ordinal", "title": year_title, "axis": {"labelAngle": 0}}
-    tooltip = [
-        {"field": "party", "title": render("col_party", lang)},
-        {"field": "year", "title": year_title},
-        {"field": "value", "title": value_title, "format": ",.2f"},
-    ]
-    layers = [
-        {
-            "mark": {"type": "line", "point": True},
-            "encoding": {
-                "x": x,
-                "y": {"field": "value", "type": "quantitative", "title": value_title, "axis": {"format": ",.2f"}},
-                "color": colour,
-                "tooltip": tooltip,
-            },
-        }
-    ]
-    if len(r) > 1:
-        layers.insert(
-            0,
-            {
-                "mark": {"type": "area", "opacity": 0.15},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "low", "type": "quantitative"},
-                    "y2": {"field": "high"},
-                    "color": colour,
-                },
-            },
-        )
-    panel = {"layer": layers, "height": 180}
-    if len(s.agreements) == 1:
-        spec = {**panel, "title": names.agreement(s.agreements[0].id)}
-    else:
-        spec = {
-            "facet": {"field": "agreement", "type": "nominal", "title": None, "sort": None},
-            "columns": 3,
-            "spec": {**panel, "width": 260},
-            "resolve": {"scale": {"y": "independent"}},
-        }
-    return data, spec
+        series = []
+        for role, column, colour in (("origin", ORIGIN, ORIGIN_COLOUR), ("host", HOST, HOST_COLOUR)):
+            values = r[:, i, :, column]
+            label = names.party(getattr(a, role))
+            if len(values) > 1:
+                low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
+                series.append((label, colour, mid, low, high))
+            else:
+                series.append((label, colour, values[0], None, None))
+        box = ((i % columns) * (width / columns), 34 + (i // columns) * height, width / columns, height)
+        _panel(svg, box, years, series, names.agreement(a.id), y_title, render("col_year", lang), unit)
+    return svg.done()
 
 
-def waterfall_spec(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> tuple[pd.DataFrame, dict]:
-    """Total tax falling step by step to central, each upper level, origin and host, each bar labelled."""
-    rows, level = [], 0.0
-    for x, (ident, label, fen) in enumerate(parts):
-        value = fen / unit.fen_per
-        if x == 0:
-            top, bottom, level = value, 0.0, value
-        else:
-            top, bottom = level, level - value
-            level -= value
+def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> str:
+    """Total tax falling step by step to central, each upper level, origin and host, each bar with its amount."""
+    values = [fen / unit.fen_per for *_, fen in parts]
+    ticks = nice_ticks(0.0, max(values[0], 0.0))
+    width, height = 860, 300
+    left, right, upper, lower = 74, width - 10, 40, height - 40
+    svg = _Svg(width, height, render("chart_waterfall", lang, unit=unit.label(lang)), lang)
+    svg.text(width / 2, 16, render("chart_waterfall", lang, unit=unit.label(lang)), 13, "middle", font_weight="600")
+
+    def py(v: float) -> float:
+        return lower - (lower - upper) * (v / ticks[-1])
+
+    for tick in ticks:
+        svg.add(f'<line x1="{left}" x2="{right}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" stroke="#ddd"/>')
+        svg.text(left - 6, py(tick) + 4, _number(tick, 0 if ticks[-1] >= 10 else unit.decimals), 10, "end", fill="#444")
+    middle = (upper + lower) / 2
+    title = with_unit(render("app_amount", lang), unit, lang)
+    svg.text(14, middle, title, 11, "middle", fill="#333", transform=f"rotate(-90 14 {middle:.1f})")
+    slot = (right - left) / len(parts)
+    level = 0.0
+    for x, ((ident, label, _), value) in enumerate(zip(parts, values, strict=True)):
+        top, bottom = (value, 0.0) if x == 0 else (level, level - value)
+        level = value if x == 0 else level - value
         colour = {"total": CENTRAL_COLOUR, "origin": ORIGIN_COLOUR, "host": HOST_COLOUR}.get(ident, UPPER_COLOUR)
-        rows.append((x, label, top, bottom, value, f"{value:,.{unit.decimals}f}", colour))
-    data = pd.DataFrame(rows, columns=["order", "part", "top", "bottom", "value", "text", "colour"])
-    title = render("with_unit", lang, name=render("app_amount", lang), unit=unit.label(lang))
-    x = {"field": "part", "type": "nominal", "sort": {"field": "order"}, "title": None, "axis": {"labelAngle": 0}}
-    spec = {
-        "height": 240,
-        "title": render("chart_waterfall", lang, unit=unit.label(lang)),
-        "layer": [
-            {
-                "mark": {"type": "bar"},
-                "encoding": {
-                    "x": x,
-                    "y": {"field": "top", "type": "quantitative", "title": title, "axis": {"format": ",.2f"}},
-                    "y2": {"field": "bottom"},
-                    "color": {"field": "colour", "type": "nominal", "scale": None},
-                    "tooltip": [{"field": "part"}, {"field": "text", "title": title}],
-                },
-            },
-            {
-                "mark": {"type": "text", "dy": -8},
-                "encoding": {"x": x, "y": {"field": "top", "type": "quantitative"}, "text": {"field": "text"}},
-            },
-        ],
-    }
-    return data, spec
+        bx = left + x * slot + slot * 0.2
+        y1, y2 = sorted((py(top), py(bottom)))
+        amount = f"{_number(value, unit.decimals)} {unit.label(lang)}"
+        svg.add(
+            f'<rect x="{bx:.1f}" y="{y1:.1f}" width="{slot * 0.6:.1f}" height="{max(1.0, y2 - y1):.1f}" '
+            f'fill="{colour}"><title>{_esc(label)}：{_esc(amount)}</title></rect>'
+        )
+        svg.text(bx + slot * 0.3, y1 - 5, _number(value, unit.decimals), 11, "middle")
+        svg.text(bx + slot * 0.3, lower + 16, label, 11, "middle", fill="#333")
+    return svg.done()
 
 
-def split_spec(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit) -> tuple[pd.DataFrame, dict]:
+def split_svg(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit) -> str:
     """Where each agreement's tax went over the years settled: central, each upper level, origin, host."""
     names = Names(scenario, lang)
-    parts = [("central", render("step_central", lang), allocation.central.sum(axis=(1, 2)), CENTRAL_COLOUR)]
+    parts = [(render("step_central", lang), allocation.central.sum(axis=(1, 2)), CENTRAL_COLOUR)]
     parts += [
-        (level, names.party(level), allocation.upper[..., j].sum(axis=(1, 2)), UPPER_COLOUR)
+        (names.party(level), allocation.upper[..., j].sum(axis=(1, 2)), UPPER_COLOUR)
         for j, level in enumerate(allocation.upper_ids)
     ]
     parts += [
-        ("origin", render("part_origin", lang), allocation.origin.sum(axis=(1, 2)), ORIGIN_COLOUR),
-        ("host", render("part_host", lang), allocation.host.sum(axis=(1, 2)), HOST_COLOUR),
+        (render("part_origin", lang), allocation.origin.sum(axis=(1, 2)), ORIGIN_COLOUR),
+        (render("part_host", lang), allocation.host.sum(axis=(1, 2)), HOST_COLOUR),
     ]
-    rows = [
-        (names.agreement(a.id), order, label, fen[i] / unit.fen_per, f"{fen[i] / unit.fen_per:,.{unit.decimals}f}")
-        for i, a in enumerate(scenario.agreements)
-        for order, (_, label, fen, _) in enumerate(parts)
-    ]
-    data = pd.DataFrame(rows, columns=["agreement", "order", "part", "value", "text"])
-    title = render("with_unit", lang, name=render("app_amount", lang), unit=unit.label(lang))
-    spec = {
-        "height": {"step": 36},
-        "mark": {"type": "bar"},
-        "encoding": {
-            "y": {"field": "agreement", "type": "nominal", "title": None, "sort": None},
-            "x": {
-                "field": "value",
-                "type": "quantitative",
-                "title": title,
-                "stack": "zero",
-                "axis": {"format": ",.2f"},
-            },
-            "color": {
-                "field": "part",
-                "type": "nominal",
-                "title": None,
-                "sort": None,
-                "scale": {"domain": [label for _, label, _, _ in parts], "range": [c for *_, c in parts]},
-                "legend": {"orient": "top"},
-            },
-            "order": {"field": "order"},
-            "tooltip": [{"field": "agreement"}, {"field": "part"}, {"field": "text", "title": title}],
-        },
-    }
-    return data, spec
+    if len(allocation.upper_ids) > 1:  # several upper levels: tell them apart
+        parts = [
+            (label, fen, PALETTE[k % len(PALETTE)] if colour == UPPER_COLOUR else colour)
+            for k, (label, fen, colour) in enumerate(parts)
+        ]
+    totals = allocation.total.sum(axis=(1, 2)) / unit.fen_per
+    ticks = nice_ticks(0.0, float(totals.max(initial=0.0)))
+    labels = [names.agreement(a.id) for a in scenario.agreements]
+    label_width = min(260, 14 * max((len(x) for x in labels), default=4))
+    width, row = 860, 34
+    left, right, upper = label_width + 16, width - 20, 40
+    height = upper + row * len(labels) + 44
+    title = render("app_split_chart", lang, unit=unit.label(lang))
+    svg = _Svg(width, height, title, lang)
+    _legend(svg, [(label, colour) for label, _, colour in parts], 10, 18)
+
+    def px(v: float) -> float:
+        return left + (right - left) * (v / ticks[-1])
+
+    bottom = upper + row * len(labels)
+    for tick in ticks:
+        svg.add(f'<line x1="{px(tick):.1f}" x2="{px(tick):.1f}" y1="{upper}" y2="{bottom}" stroke="#ddd"/>')
+        svg.text(
+            px(tick), bottom + 14, _number(tick, 0 if ticks[-1] >= 10 else unit.decimals), 10, "middle", fill="#444"
+        )
+    svg.text((left + right) / 2, bottom + 34, with_unit(render("app_amount", lang), unit, lang), 11, "middle")
+    for i, label in enumerate(labels):
+        y = upper + i * row + 6
+        svg.text(left - 8, y + 15, label, 11, "end")
+        start = 0.0
+        for name, fen, colour in parts:
+            value = fen[i] / unit.fen_per
+            if value <= 0:
+                continue
+            tip = f"{label} · {name}：{_number(value, unit.decimals)} {unit.label(lang)}"
+            svg.add(
+                f'<rect x="{px(start):.1f}" y="{y:.1f}" width="{px(start + value) - px(start):.1f}" '
+                f'height="{row - 12}" fill="{colour}"><title>{_esc(tip)}</title></rect>'
+            )
+            start += value
+    return svg.done()
+
+
+def compare_svg(yearly: pd.DataFrame, names: dict[str, str], lang: str, unit: Unit) -> str:
+    """Yearly receipts of each design, one panel for the origins and one for the hosts (fen in `yearly`, the
+    comparison's yearly table), the designs named in the legend."""
+    designs = list(dict.fromkeys(yearly["scenario"]))
+    colours = {d: PALETTE[k % len(PALETTE)] for k, d in enumerate(designs)}
+    width, height = 860, 300
+    svg = _Svg(width, 40 + height, render("view_yearly", lang), lang)
+    _legend(svg, [(names[d], colours[d]) for d in designs], 10, 18)
+    y_title = with_unit(render("col_yearly_receipts", lang), unit, lang)
+    for k, role in enumerate(("origin", "host")):
+        rows = yearly[yearly["role"] == role].groupby(["scenario", "year"], sort=False)["receipts"].sum().reset_index()
+        years = np.array(sorted(set(rows["year"])))
+        series = []
+        for d in designs:
+            got = rows[rows["scenario"] == d].set_index("year")["receipts"].reindex(years).to_numpy(float)
+            series.append((names[d], colours[d], got / unit.fen_per, None, None))
+        box = (k * width / 2, 40, width / 2, height)
+        _panel(svg, box, years, series, render(f"role_{role}", lang), y_title, render("col_year", lang), unit)
+    return svg.done()
 
 
 # ---------------------------------------------------------------- download payloads
-
-# matplotlib's settings are process-wide (rcParams): figures are drawn and saved one at a time, whichever
-# session asks, so one session's settings never leak into another's file.
-_FIGURES = threading.Lock()
 
 
 def figure_bytes(figure: Figure | Callable[[], Figure], fmt: str) -> bytes:
@@ -969,20 +1084,24 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     return marked.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
-def xlsx_bytes(title: str, table: pd.DataFrame) -> bytes:
+def xlsx_bytes(title: str, table: View | pd.DataFrame, lang: str = "zh") -> bytes:
+    """A print-ready workbook of one table (`analysis.outputs.workbook`), made in memory: a people's `View` keeps
+    its headers, unit and number formats; a plain table is written as it is."""
+    import io
+
     from analysis.outputs.workbook import write_tables
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "table.xlsx"
-        write_tables(path, [(title[:31], table, set())])
-        return path.read_bytes()
+    buffer = io.BytesIO()
+    sheet = (title[:31], table) if isinstance(table, View) else (title[:31], table, set())
+    write_tables(buffer, [sheet], title, lang=lang)
+    return buffer.getvalue()
 
 
 def report_bytes(comparison, lang: str = "zh") -> bytes:
     """The comparison's PDF report, made in a temporary folder."""
     from analysis.outputs.comparison_files import write_comparison
 
-    with _FIGURES, tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:  # removed with everything in it, whatever happens
         written = write_comparison(comparison, Path(folder) / "out", lang)
         return written["report.pdf"].read_bytes()
 

@@ -33,20 +33,22 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
 
-# resolves when the page is usable: metrics, the ratio grid and every chart drawn, and no script run going on
+# resolves when the page is usable: metrics, the ratio grid and both charts drawn, no script run going on
 READY = """
 () => new Promise(resolve => {
   function ready() {
-    const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+    const charts = [...document.querySelectorAll('[data-testid="stImage"] img')];
     return document.querySelector('[data-testid="stMetricValue"]')
       && document.querySelector('[data-testid="stDataFrameResizable"] canvas')
-      && charts.length > 0 && charts.every(c => c.querySelector('canvas, svg'))
+      && charts.length >= 2 && charts.every(c => c.complete && c.naturalWidth > 0)
       && !document.querySelector('[data-testid="stStatusWidget"]');
   }
   (function check() { ready() ? resolve(performance.now()) : requestAnimationFrame(check); })();
 })
 """
-NAVIGATION = "() => { const n = performance.getEntriesByType('navigation')[0]; return [n.requestStart, n.responseStart]; }"
+NAVIGATION = (
+    "() => { const n = performance.getEntriesByType('navigation')[0]; return [n.requestStart, n.responseStart]; }"
+)
 # resolves with the time the first metric changes, and the time the run that changed it is over
 AFTER_EDIT = """
 before => new Promise(resolve => {

@@ -418,6 +418,10 @@ MESSAGES.update(
             "分享链接嵌套超过 {limit} 层，已打开默认页面",
             "the shared link nests more than {limit} levels; the default page is shown",
         ),
+        "link_tab": (
+            "链接中的页面 {value!r} 不存在（应为 {tabs} 之一），已打开“测算结果”页",
+            "the link's tab {value!r} is not one of {tabs}; the results are shown",
+        ),
         "link_key": (
             "分享链接含有本页不会写入的项 {name!r}，已打开默认页面",
             "the shared link holds {name!r}, which this page never writes; the default page is shown",
@@ -431,6 +435,8 @@ MESSAGES.update(
             "a {years}-year scenario allows at most {limit} replications; {limit} are used",
         ),
         "app_amount": ("金额", "amount"),
+        "list_separator": ("、", ", "),
+        "app_tab_results": ("测算结果", "results"),
         "app_none": ("无", "none"),
         "app_phase": ("{start}–{end}：来源方 {share}", "{start}–{end}: origin {share}"),
         "app_phase_open": ("{start} 起：来源方 {share}", "from {start}: origin {share}"),

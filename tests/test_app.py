@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.app_support import encode_link
+from analysis.app_support import cell_label, encode_link
+from analysis.outputs.presentation import WAN, YI, Names
 from analysis.projection import CENTRAL, HOST, ORIGIN, project
 from sim.messages import render
 from sim.scenario.loading import load_scenario
@@ -26,13 +27,25 @@ def app() -> AppTest:
     return at
 
 
+def open_tab(at: AppTest, tab: str) -> AppTest:
+    """Open a tab (only the open tab's content runs; settling always does)."""
+    at.session_state["tab"] = render(f"app_tab_{tab}")
+    return at.run()
+
+
+def tables(at: AppTest) -> list:
+    """Every table on the page: grids (st.dataframe) and the small ones drawn as HTML (st.table)."""
+    return [element.value for element in [*at.dataframe, *at.table]]
+
+
 def totals(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
 
 
 def test_the_default_page_simulates_once_then_resplits(app):
     assert app.title[0].value == "自贸试验区协同发展区税收分享测算"
-    assert "已重新模拟" in app.info[0].value and len(totals(app)) == 3
+    # simulated, or re-split when an earlier session has simulated it already (the cache is shared by sessions)
+    assert ("已重新模拟" in app.info[0].value or "重新分配" in app.info[0].value) and len(totals(app)) == 3
     app.selectbox(key="nanning-negative").set_value("share").run()
     assert "重新分配" in app.info[0].value and app.session_state["timing"]["how"] == "resplit"
 
@@ -90,8 +103,8 @@ def test_english_switch(app):
 
 def _frame(at: AppTest, *columns: str):
     """The one table on the page that has these columns."""
-    found = [f.value for f in at.dataframe if set(columns) <= set(f.value.columns)]
-    assert len(found) == 1, [list(f.value.columns) for f in at.dataframe]
+    found = [f for f in tables(at) if set(columns) <= set(f.columns)]
+    assert len(found) == 1, [list(f.columns) for f in tables(at)]
     return found[0]
 
 
@@ -101,39 +114,56 @@ def _projection(name: str):
     return project(scenario, scenario.population.seed, 3)
 
 
+def _shown(text: str) -> float:
+    """A people's amount ("1,234.56") as a number."""
+    return float(text.replace(",", ""))
+
+
 def test_compare_shows_each_design_with_figures_of_its_own_simulation(app):
-    app.multiselect(key="compare").set_value(["当前调整的方案", "designs/d1_50_50"]).run()
+    open_tab(app, "compare").multiselect(key="compare").set_value(["current", "designs/d1_50_50"]).run()
     assert not app.exception
-    summary = _frame(app, "scenario", "party", "receipts", "vs_baseline")
+    summary = next(f for f in tables(app) if "现值（" in " ".join(f.columns) and "年度" not in f)
+    receipts = next(c for c in summary.columns if c.startswith("分成合计（"))
+    versus = next(c for c in summary.columns if c.startswith("分成较基准增减（"))
+    unit = {"亿元": YI, "万元": WAN}[receipts.split("（")[1].rstrip("）")]
     # the app re-splits the cached Nanning simulation for the 50:50 design; simulating it afresh gives the same
     expected = {}
-    for label, name in (("当前调整的方案", "guangxi/nanning"), ("designs_d1_50_50", "designs/d1_50_50")):
+    for label, name in (("当前调整的方案", "guangxi/nanning"), (None, "designs/d1_50_50")):
         projection = _projection(name)
+        names = Names(projection.scenario, "zh")
+        design = label or names.scenario()
         for i, a in enumerate(projection.scenario.agreements):
-            expected[(label, a.origin)] = projection.receipts[:, i, :, ORIGIN].sum(axis=1).mean()
-            expected[(label, a.host)] = projection.receipts[:, i, :, HOST].sum(axis=1).mean()
-    got = {(r.scenario, r.party): r.receipts for r in summary.itertuples()}
-    assert got.keys() == expected.keys() and len(got) == 4
+            expected[(design, names.party(a.origin))] = projection.receipts[:, i, :, ORIGIN].sum(axis=1).mean()
+            expected[(design, names.party(a.host))] = projection.receipts[:, i, :, HOST].sum(axis=1).mean()
+    rows = summary[summary["参与方"] != "合计"]
+    got = {(r["方案"], r["参与方"]): _shown(r[receipts]) for _, r in rows.iterrows()}
+    assert got.keys() == expected.keys() and len(got) == 4  # names, not ids
     for key, value in expected.items():
-        assert got[key] == pytest.approx(value, rel=1e-12, abs=0.5), key
+        assert got[key] == pytest.approx(value / unit.fen_per, abs=0.006), key
     # the two designs differ, and the difference is reported against the design being tuned
-    assert got[("designs_d1_50_50", "nanning_ftz")] != got[("当前调整的方案", "nanning_ftz")]
-    for r in summary.itertuples():
-        assert r.vs_baseline == pytest.approx(r.receipts - got[("当前调整的方案", r.party)], rel=1e-12, abs=0.5)
+    design = next(d for d, _ in got if d != "当前调整的方案")
+    assert got[(design, "南宁片区")] != got[("当前调整的方案", "南宁片区")]
+    for _, r in rows.iterrows():
+        base = expected[("当前调整的方案", r["参与方"])]
+        difference = (expected[(r["方案"], r["参与方"])] - base) / unit.fen_per
+        assert _shown(r[versus]) == pytest.approx(difference, abs=0.006)
     app.multiselect(key="compare").set_value(
-        ["当前调整的方案", *[f"designs/d{i}" for i in ("1_50_50", "2_6_4", "3_7_3", "4_phased")]]
+        ["current", *[f"designs/d{i}" for i in ("1_50_50", "2_6_4", "3_7_3", "4_phased")]]
     ).run()
     assert "最多比较四个方案" in app.warning[0].value
 
 
 def test_explain_offers_the_real_cells_and_their_chain(app):
-    allocation = _projection("guangxi/nanning").first.settlement.allocation
+    projection = _projection("guangxi/nanning")
+    allocation = projection.first.settlement.allocation
+    names = Names(projection.scenario, "zh")
     rows = list(zip(*allocation.rows.nonzero(), strict=True))
-    expected = [f"nanning · {int(allocation.years[y])} · {TAX_IDS[k]}" for _, y, k in rows]
-    picker = app.selectbox(key="explain")
-    assert picker.options == expected and len(expected) > 10
+    cells = [("nanning", int(allocation.years[y]), TAX_IDS[k]) for _, y, k in rows]
+    picker = open_tab(app, "explain").selectbox(key="explain")
+    assert picker.options == [cell_label(c, names, "zh") for c in cells] and len(cells) > 10
+    assert picker.options[0].startswith("南宁片区 → 南宁协同发展区 · ")  # names, not ids
     _, y, k = rows[-1]
-    picker.set_value(("nanning", int(allocation.years[y]), TAX_IDS[k])).run()
+    picker.set_value(cells[-1]).run()
     assert not app.exception
     chain = _frame(app, "步骤", "金额（元）")
     amounts = dict(zip(chain["步骤"], chain["金额（元）"], strict=True))
@@ -153,7 +183,11 @@ def test_switching_scenario(app):
     assert "用时" in app.info[0].value
     assert app.session_state["computed"].projection.scenario.agreements[0].id == "chongzuo"
     receipts = _projection("guangxi/chongzuo").receipts
-    shown = [f"{receipts[..., part].sum(axis=(1, 2)).mean() / 1e10:,.2f} 亿元" for part in (ORIGIN, HOST, CENTRAL)]
+    unit = {"亿元": YI, "万元": WAN}[totals(app)[0].split()[1]]
+    shown = [
+        f"{receipts[..., part].sum(axis=(1, 2)).mean() / unit.fen_per:,.2f} {unit.label('zh')}"
+        for part in (ORIGIN, HOST, CENTRAL)
+    ]
     assert totals(app) == shown
 
 
@@ -198,7 +232,7 @@ LEDGER = "企业编号,来源片区,协同区,年度,税种,税额\nE1,nanning_f
     ids=["gbk-good", "three-decimals", "unknown-zone", "corrupt-xlsx", "empty"],
 )
 def test_ledger_uploads(app, name, content, words):
-    app.file_uploader(key="ledger_upload").set_value((name, content, "text/csv")).run()
+    open_tab(app, "settle").file_uploader(key="ledger_upload").set_value((name, content, "text/csv")).run()
     assert not app.exception
     shown = [e.value for e in app.error] + [s.value for s in app.success]
     assert any(words in text for text in shown), shown

@@ -40,6 +40,11 @@ def token(raw: str | bytes) -> str:
     return base64.urlsafe_b64encode(zlib.compress(data)).decode().rstrip("=")
 
 
+def tables(at: AppTest) -> list:
+    """Every table on the page: grids (st.dataframe) and the small ones drawn as HTML (st.table)."""
+    return [element.value for element in [*at.dataframe, *at.table]]
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 
@@ -67,6 +72,7 @@ NESTED = '{"s":"guangxi/nanning","o":{"agreements":{"nanning":{"ratio":' + '{"a"
         ({"r": "9" * 400}, "应为 1 到 1000 之间的整数"),
         ({"r": str(MAX_REPLICATIONS + 1)}, "模拟次数 '1001'"),
         ({"lang": "fr"}, "语言 'fr' 无法识别"),
+        ({"tab": "admin"}, "页面 'admin' 不存在"),
         ({"state": "garbage"}, "分享链接无法识别"),
         ({"state": ""}, "分享链接无法识别"),
         ({"state": "a%b$c"}, "分享链接无法识别"),
@@ -127,6 +133,16 @@ def test_every_bad_part_of_a_link_is_named_and_the_good_parts_apply():
     assert "could not be read" in shown and "'lots'" in shown
     assert at.title[0].value == "FTZ collaborative zones: tax-sharing simulator"  # lang=en applied
     assert at.number_input(key="replications").value == support.DEFAULT_REPLICATIONS
+
+
+def test_a_link_opens_its_tab():
+    at = run(tab="compare")
+    assert not at.exception and not errors(at)
+    assert at.session_state["tab_id"] == "compare" and at.session_state["tab"] == "方案比较"
+    assert at.multiselect(key="compare") and not at.metric  # only the open tab runs
+    assert at.text_input(key="share").value.endswith("&tab=compare")
+    at.radio(key="lang").set_value("English").run()
+    assert at.session_state["tab"] == "compare designs"  # the same tab in the other language
 
 
 def test_a_message_from_a_link_is_text_not_markdown():
@@ -259,7 +275,7 @@ def test_the_bundled_example_settles_with_its_records():
     assert "只用于结算实际台账" in at.info[0].value
     message = at.success[0].value
     assert "已结算 26 行" in message and "ledger.csv" in message and "广西自贸试验区协同发展区分享示例" in message
-    terms = next(d.value for d in at.dataframe if "比例时段（来源方比例）" in d.value.columns)
+    terms = next(d for d in tables(at) if "比例时段（来源方比例）" in d.columns)
     assert list(terms["协议"]) == [
         "南宁片区 → 南宁协同发展区",
         "钦州港片区 → 钦州协同发展区",
@@ -269,16 +285,17 @@ def test_the_bundled_example_settles_with_its_records():
     totals = {m.label: m.value for m in at.metric}
     fen = expected_totals(EXAMPLE / "guangxi_example.yaml")
     assert (
-        totals["来源方"] == f"{fen['origin'] / 1e6:,.2f} 万元" and totals["承接方"] == f"{fen['host'] / 1e6:,.2f} 万元"
+        totals["来源方（万元）"] == f"{fen['origin'] / 1e6:,.2f}"
+        and totals["承接方（万元）"] == f"{fen['host'] / 1e6:,.2f}"
     )
-    allocation = next(d.value for d in at.dataframe if "来源方分成（万元）" in d.value.columns)
+    allocation = next(d for d in tables(at) if "来源方分成（万元）" in d.columns)
     assert allocation["协议"].iloc[-1] == "合计"
     assert allocation["来源方分成（万元）"].iloc[-1] == f"{fen['origin'] / 1e6:,.2f}"
-    assert any("指标" in d.value.columns for d in at.dataframe)  # statistics.csv split too
+    assert any("指标" in d.columns for d in tables(at))  # statistics.csv split too
     picker = at.selectbox(key="settle_explain")
     assert picker.options[0].startswith("南宁片区 → 南宁协同发展区 · 2022")
     picker.set_value(picker.options[-1]).run()
-    chain = next(d.value for d in at.dataframe if "步骤" in d.value.columns)
+    chain = next(d for d in tables(at) if "步骤" in d.columns)
     assert "来源方分成" in list(chain["步骤"]) and not at.exception
 
 
@@ -289,8 +306,9 @@ def test_a_ratio_edit_changes_the_settlement():
     at.selectbox(key="chongzuo-negative").set_value("share").run()
     at.number_input(key="chongzuo-cap").set_value(0.0).run()  # no cap: the origin keeps its whole share
     after = {m.label: m.value for m in at.metric}
-    assert not at.exception and after["来源方"] != before["来源方"] and after["税收合计"] == before["税收合计"]
-    terms = next(d.value for d in at.dataframe if "比例时段（来源方比例）" in d.value.columns)
+    assert not at.exception and after["来源方（万元）"] != before["来源方（万元）"]
+    assert after["税收合计（万元）"] == before["税收合计（万元）"]
+    terms = next(d for d in tables(at) if "比例时段（来源方比例）" in d.columns)
     assert terms["负增量处理"][2] == "负增量按比例分担" and terms["来源方累计封顶（元）"][2] == "无"
 
 
@@ -306,7 +324,7 @@ def test_an_uploaded_scenario_without_a_model_settles_an_uploaded_ledger():
     assert not at.exception and "已结算 26 行" in at.success[0].value and "台账.csv" in at.success[0].value
     totals = {m.label: m.value for m in at.metric}
     fen = expected_totals(EXAMPLE / "guangxi_example.yaml")
-    assert totals["承接方"] == f"{fen['host'] / 1e6:,.2f} 万元"
+    assert totals["承接方（万元）"] == f"{fen['host'] / 1e6:,.2f}"
     assert not [box for box in at.text_input if box.key == "share"]  # an upload cannot be restored from a link
     assert any("无法通过链接分享" in i.value for i in at.info)
 
@@ -340,3 +358,33 @@ def test_streamlit_uploader_texts_in_chinese_with_the_real_limit():
     assert support.uploader_css("ledger_upload", "en", support.MAX_LEDGER_UPLOAD, ["csv"]) == ""
     at = run()
     assert at.sidebar.file_uploader[0].proto.max_upload_size_mb == 1  # the size line states the real limit
+
+
+def test_comparing_designs_of_different_regions_draws_every_chart():
+    at = run(tab="compare")
+    at.multiselect(key="compare").set_value(["current", "sichuan/pilot_zones"]).run()
+    assert not at.exception, at.exception  # parties one design lacks are gaps in its lines, not a crash
+    summary = next(t for t in tables(at) if "分成合计（亿元）" in t.columns and "年度" not in t.columns)
+    sichuan = load_scenario(ROOT / "scenarios" / "sichuan" / "pilot_zones.yaml")
+    assert set(summary["方案"]) == {"当前调整的方案", sichuan.name}
+
+
+def test_the_page_charts_are_well_formed_svg_with_units_and_names():
+    from xml.etree import ElementTree
+
+    from analysis.outputs.presentation import WAN, YI
+
+    scenario = load_scenario(ROOT / "scenarios" / "chongqing" / "linked_zones.yaml")
+    projection = support.Projections().get(scenario, 2).projection
+    receipts = support.receipts_svg(projection, "zh", YI)
+    texts = [e.text for e in ElementTree.fromstring(receipts).iter("{http://www.w3.org/2000/svg}text")]
+    assert "当年分成（亿元）" in texts and "年度" in texts and "来源方" in texts
+    assert sum(1 for t in texts if t and "→" in t) == len(scenario.agreements)  # one titled panel each
+    parts = support.waterfall(projection, "en")
+    ElementTree.fromstring(support.waterfall_svg(parts, "en", YI))
+    example = load_scenario(EXAMPLE / "guangxi_example.yaml")
+    allocation = settle(example, read_ledger(EXAMPLE / "ledger.csv", example)).allocation
+    split = support.split_svg(allocation, example, "zh", WAN)
+    assert "金额（万元）" in split and "南宁片区 → 南宁协同发展区" in split
+    ElementTree.fromstring(split)
+    assert support.nice_ticks(0, 3.7) == [0, 1, 2, 3, 4] and support.nice_ticks(float("nan"), 1)[0] == 0
