@@ -657,7 +657,8 @@ if settle_tab.open or holding:
                             records = read_statistics(path, s)
                     return ledger, records
 
-                key = ("upload", support.digest(ledger_bytes), statistics_bytes and support.digest(statistics_bytes))
+                # an upload's id is unique within the session: no need to hash megabytes on every run
+                key = ("upload", ledger_file.file_id, statistics_file.file_id if statistics_file else None)
                 uploaded_names = t("list_separator").join(
                     support.upload_name(f.name) for f in (ledger_file, statistics_file) if f is not None
                 )

@@ -234,19 +234,16 @@ def max_replications(years: int) -> int:
 
 
 def check_workload(replications: int, years: int, source: str, where: str) -> None:
-    """The command line's rule (`analysis.cli._check_workload`) for the app: replications and simulated years."""
-    if replications > MAX_REPLICATIONS:
-        raise InputError(source, where, "replications_limit", value=replications, limit=MAX_REPLICATIONS)
-    if replications * years > MAX_SIMULATED_YEARS:
-        raise InputError(
-            source,
-            where,
-            "simulated_years_limit",
-            replications=replications,
-            years=years,
-            total=replications * years,
-            limit=MAX_SIMULATED_YEARS,
-        )
+    """The command line's own rule (`analysis.cli._check_workload`, one place for it), its error named for the
+    app: replications at most MAX_REPLICATIONS, replications × years at most MAX_SIMULATED_YEARS."""
+    from types import SimpleNamespace
+
+    from analysis.cli import _check_workload
+
+    try:
+        _check_workload(SimpleNamespace(replications=replications, workers=1), years)
+    except InputError as error:
+        raise InputError(source, where, error.key, **error.params) from None
 
 
 # ---------------------------------------------------------------- the bundled catalogue

@@ -188,7 +188,7 @@ def test_three_ratio_edits_in_a_row_each_take_effect_and_the_shared_link_restore
     _idle(page)
     figures = [_amount(_metric(page, i)) for i in range(3)]  # origin, host, central (亿元)
     assert _share(page).startswith(server + "/?state=") and _share(page).endswith("&lang=zh&r=3")
-    seconds = []
+    seconds, shared_before = [], _share(page)
     # Nanning's phases: 2025–2027 at 0.6, from 2028 at 0.5. Each edit must hold (none snaps back) and move the
     # money its way: the origin's total falls with its share, the host takes what it gives up, central is fixed.
     for row, value, direction in ((1, "0.3", -1), (0, "0.4", -1), (1, "0.45", +1)):
@@ -197,8 +197,15 @@ def test_three_ratio_edits_in_a_row_each_take_effect_and_the_shared_link_restore
         assert (origin - figures[0]) * direction > 0 and (host - figures[1]) * direction < 0, (row, value)
         assert central == figures[2]
         figures = [origin, host, central]
+        # the share box is drawn last in a run: wait for this run's link (a stale one would keep the old value)
+        page.wait_for_function(
+            "prefix => !document.querySelector('.st-key-share input').value.startsWith(prefix)",
+            arg=shared_before,
+            timeout=15_000,
+        )
         schedule = _linked(_share(page))["agreements"]["nanning"]["ratio"]["schedule"]
         assert schedule[row]["origin"] == float(value)
+        shared_before = _share(page)
     schedule = _linked(_share(page))["agreements"]["nanning"]["ratio"]["schedule"]
     assert [(p["from"], p.get("to"), p["origin"]) for p in schedule] == [(2025, 2027, 0.4), (2028, None, 0.45)]
     assert "重新分配" in page.get_by_text("重新分配").first.inner_text()
@@ -214,6 +221,9 @@ def test_three_ratio_edits_in_a_row_each_take_effect_and_the_shared_link_restore
     # the language is part of the link too; the share box follows every run
     page.get_by_text("English").first.click()
     page.get_by_text("FTZ collaborative zones: tax-sharing simulator").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-share input').value.endsWith('&lang=en&r=3')", timeout=15_000
+    )
     _idle(page)
     shared = _share(page)
     assert shared.startswith(server + "/?state=") and shared.endswith("&lang=en&r=3")
