@@ -41,12 +41,12 @@ def test_assessment_points_as_the_rule_text_says():
             "pass_score": 0,
         }
     )
-    verdict = assess(rule, {"trade": 100, "fdi": 100}, {"trade": 120, "fdi": 102}, awards=1)
+    verdict = assess(rule, [{"trade": 100, "fdi": 100}, {"trade": 120, "fdi": 102}], awards=1)
     assert verdict.points == pytest.approx(9.5) and verdict.passed
     # without the award and with FDI falling to 80 (−20% vs 5%: −12.5): 6 − 12.5 = −6.5 → fail
-    assert assess(rule, {"trade": 100, "fdi": 100}, {"trade": 120, "fdi": 80}, 0).points == pytest.approx(-6.5)
+    assert assess(rule, [{"trade": 100, "fdi": 100}, {"trade": 120, "fdi": 80}], 0).points == pytest.approx(-6.5)
     # no previous year: no growth rate, no points from that indicator
-    assert assess(rule, {}, {"trade": 5, "fdi": 5}, 0).growth == {"trade": None, "fdi": None}
+    assert assess(rule, [{"trade": 5, "fdi": 5}], 0).growth == {"trade": None, "fdi": None}
 
 
 def test_revoked_after_two_failed_years_in_a_row():

@@ -65,9 +65,7 @@ def yearly_indicators(
     output = per_year(flows["revenue"])
     landed = projects["landed"]
     build = industry_values(s, entities, projects, "build_months")
-    investment_total = industry_values(s, entities, projects, "land_ha_per_project") * industry_values(
-        s, entities, projects, "investment_yuan_per_ha"
-    )
+    investment_total = projects["investment"]
     # fixed-asset investment is spent evenly over the construction months (all at once without construction)
     spend_months = np.maximum(build, 1)
     building = (months[None, :] >= landed[:, None]) & (months[None, :] < landed[:, None] + spend_months[:, None])

@@ -20,8 +20,12 @@ class Verdict:
     passed: bool
 
 
-def assess(rule: Assessment, previous: dict[str, float], current: dict[str, float], awards: int) -> Verdict:
-    """One zone, one year: growth of each indicator against the region's, weighted, plus awards."""
+def assess(rule: Assessment, history: list[dict[str, float]], awards: int) -> Verdict:
+    """One zone, one year: growth of each indicator against the region's, weighted, plus awards.
+
+    `history` is the zone's indicators for each year since it was approved, this year last."""
+    previous = history[-2] if len(history) > 1 else {}
+    current = history[-1]
     growth: dict[str, float | None] = {}
     points = rule.innovation_bonus * awards
     for name, indicator in rule.indicators.items():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.activity import industry_values
 from sim.model.entities import cit_rates
 from sim.model.simulation import NEVER, Simulation
 
@@ -42,9 +41,7 @@ def ftz_indicators(sim: Simulation) -> dict[str, np.ndarray]:
     if landed.any():
         chosen = {k: v[landed] for k, v in projects.items()}
         foreign = e.foreign[chosen["entity"].astype(np.int64)]
-        invested = industry_values(s, e, chosen, "land_ha_per_project") * industry_values(
-            s, e, chosen, "investment_yuan_per_ha"
-        )
+        invested = chosen["investment"]
         landed_year = (chosen["landed"] // 12).astype(np.int64)
         fdi = fdi + np.bincount(landed_year[foreign], weights=invested[foreign], minlength=len(years))[: len(years)]
     return {

@@ -19,6 +19,7 @@ from sim.apportion import PPM
 from sim.errors import InputError
 from sim.model.activity import zone_indicators
 from sim.model.assessment import Verdict, assess, revocation_year
+from sim.model.economics import project_economics
 from sim.model.entities import Entities, register
 from sim.model.reinvestment import decide, effort
 from sim.scenario import Scenario
@@ -37,6 +38,8 @@ class Projects:
     operating: list[float] = field(default_factory=list)  # construction done, production starts ramping
     exit: list[float] = field(default_factory=list)  # month it closed, or NEVER
     exempt: list[bool] = field(default_factory=list)  # qualifies for the local CIT exemption
+    land_ha: list[float] = field(default_factory=list)  # land the project needs (sim.model.economics)
+    investment: list[float] = field(default_factory=list)  # fixed-asset investment, yuan (sim.model.economics)
     outcome: list[str] = field(default_factory=list)  # waiting / landed / gave_up_stayed / gave_up_lost
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -117,7 +120,7 @@ class Model:
         self.projects = Projects()
         self.events: list[tuple] = []
         self.assessments: list[AssessmentRecord] = []
-        self.previous_indicators: dict[int, dict[str, float]] = {}
+        self.history: dict[int, list[dict[str, float]]] = {}  # agreement → its zone's indicators, year by year
         self.passed: dict[int, dict[int, bool]] = {}
 
     # ------------------------------------------------------------------ shares and effort
@@ -195,11 +198,15 @@ class Model:
         open_ = self.open_agreements(int(self.entities.area[entity]), year)
         assert open_, "entities decide only while a zone of their area is open, and zones change at year ends"
         self._record(entity)
+        size = project_economics(self.pop, self.entities, np.array([entity]), np.array([year - self.start]))
+        land_ha, investment = float(size["land_ha"][0]), float(size["investment"][0])
+        self.projects.land_ha[p] = land_ha
+        self.projects.investment[p] = investment
         weights = np.array([self.land[a].level for a in open_]) + 1.0
         a = open_[int(self.rng.choice(len(open_), p=weights / weights.sum()))]
         self.projects.agreement[p] = a
-        self.events.append((self.env.now, "land_requested", entity, a, spec.land_ha_per_project))
-        request = self.land[a].get(spec.land_ha_per_project)
+        self.events.append((self.env.now, "land_requested", entity, a, land_ha))
+        request = self.land[a].get(land_ha)
         result = yield request | self.env.timeout(self.pop.land_patience_months)
         if request not in result:
             request.cancel()
@@ -208,7 +215,6 @@ class Model:
             self.events.append((self.env.now, "gave_up_stayed" if stays else "gave_up_lost", entity, a, 0.0))
             return
         landed = self.env.now
-        investment = spec.land_ha_per_project * spec.investment_yuan_per_ha
         self.projects.landed[p] = landed
         self.projects.operating[p] = landed + spec.build_months
         self.projects.exempt[p] = bool(self.rng.random() < spec.cit_exempt_share)
@@ -227,8 +233,8 @@ class Model:
             self.events.append((self.env.now, "full_production", entity, a, 0.0))
         if exit_month < horizon_end:
             yield self.env.timeout(exit_month - self.env.now)
-            self.events.append((self.env.now, "exit", entity, a, spec.land_ha_per_project))
-            yield self.land[a].put(spec.land_ha_per_project)
+            self.events.append((self.env.now, "exit", entity, a, land_ha))
+            yield self.land[a].put(land_ha)
 
     def _record(self, entity: int) -> None:
         self.projects.entity.append(entity)
@@ -239,6 +245,8 @@ class Model:
         self.projects.operating.append(NEVER)
         self.projects.exit.append(NEVER)
         self.projects.exempt.append(False)
+        self.projects.land_ha.append(0.0)
+        self.projects.investment.append(0.0)
 
     def _assess(self, k: int, year: int) -> None:
         """Assess each open zone on this year's indicators; revoke after repeated failure."""
@@ -250,8 +258,9 @@ class Model:
                 continue
             current = indicators[a]
             awards = int(self.rng.poisson(rule.innovation_awards_per_year)) if rule.innovation_awards_per_year else 0
-            verdict = assess(rule, self.previous_indicators.get(a, {}), current, awards)
-            self.previous_indicators[a] = current
+            history = self.history.setdefault(a, [])
+            history.append(current)
+            verdict = assess(rule, history, awards)
             self.assessments.append(AssessmentRecord(a, year, current, verdict, awards))
             self.passed.setdefault(a, {})[year] = verdict.passed
             if revocation_year(rule, self.passed[a]) == year:

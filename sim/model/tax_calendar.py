@@ -78,9 +78,7 @@ def ledger_of(sim: Simulation, rng: np.random.Generator) -> Ledger:
     )
     cit = np.where(exempt, cit * s.tax_rules.central_ppm("cit") / 1_000_000, cit)
 
-    investment = industry_values(s, entities, projects, "land_ha_per_project") * industry_values(
-        s, entities, projects, "investment_yuan_per_ha"
-    )
+    investment = projects["investment"]
     held = (projects["landed"][:, None] < year_of_month[None, ::12] * 12) & (
         projects["exit"][:, None] > year_of_month[None, ::12] * 12
     )
@@ -89,7 +87,7 @@ def ledger_of(sim: Simulation, rng: np.random.Generator) -> Ledger:
     property_tax = np.zeros((n, months_total))
     property_tax[:, april] = built * (investment * pop.building_share_of_investment * pop.property_tax_rate)[:, None]
     land_use = np.zeros((n, months_total))
-    land_ha = industry_values(s, entities, projects, "land_ha_per_project")
+    land_ha = projects["land_ha"]
     land_use[:, april] = held * (land_ha * M2_PER_HA * pop.land_use_tax_yuan_per_m2)[:, None]
 
     taxes = {
