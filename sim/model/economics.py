@@ -30,7 +30,7 @@ def _threshold(name: str) -> float:
 
 
 def small_scale_vat(yearly_sales: np.ndarray) -> np.ndarray:
-    """Small-scale VAT taxpayer (files quarterly): yearly taxable sales at or below 5 million yuan (财税〔2018〕33号)."""
+    """Small-scale VAT taxpayer (files quarterly): yearly taxable sales ≤ 5 million yuan (财税〔2018〕33号)."""
     return np.asarray(yearly_sales) <= _threshold("small_scale_vat_sales")
 
 
