@@ -20,6 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from timing import tally_calls  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 CHONGQING = ROOT / "scenarios" / "chongqing" / "linked_zones.yaml"
 EXAMPLE = ROOT / "scenarios" / "example" / "guangxi_example.yaml"
@@ -70,16 +73,7 @@ def instrument() -> None:
         return
 
     def timing(module, name: str, label: str) -> None:
-        function = getattr(module, name)
-
-        def timed_call(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                SPENT[label] = SPENT.get(label, 0.0) + time.perf_counter() - start
-
-        setattr(module, name, timed_call)
+        tally_calls(module, name, label, SPENT)
 
     charts = [n for n, f in vars(run_files).items() if getattr(f, "__module__", "") == "analysis.outputs.charts"]
     for name in charts:  # receipts_chart, assessment_chart, save, …: whatever run_files draws with

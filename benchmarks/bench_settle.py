@@ -33,6 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas_baseline  # noqa: E402
 import synthetic  # noqa: E402
+from timing import tally_calls  # noqa: E402
 
 from analysis.outputs.tables import allocation_table  # noqa: E402
 from sim.records.ledger import read_ledger  # noqa: E402
@@ -179,16 +180,7 @@ def phases(ledger_csv: Path, scenario, out: Path) -> None:
     spent: dict[str, float] = {}
 
     def timing(module, name: str, label: str) -> None:
-        function = getattr(module, name)
-
-        def timed_call(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
-
-        setattr(module, name, timed_call)
+        tally_calls(module, name, label, spent)
 
     import analysis.settlement as settlement_module
 

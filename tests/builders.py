@@ -59,3 +59,19 @@ def ledger(s: Scenario, rows: list[tuple], agreement_of: dict | None = None) -> 
         row_numbers=np.arange(n) + 2,
     )
     return resolve(raw, s)
+
+
+def paired_scenario_data(start: int, years: int, tax_rules: dict, agreements: list[dict]) -> dict:
+    """A scenario as data with one FTZ area and one zone per agreement (`ftz{i}` → `zone{i}`)."""
+    return {
+        "schema": "ftzshare/v1",
+        "name": "随机",
+        "horizon": {"start_year": start, "years": years},
+        "tax_rules": tax_rules,
+        "parties": [
+            {"id": f"{kind}{i}", "kind": "ftz_area" if kind == "ftz" else "collaborative_zone", "name": kind}
+            for i in range(len(agreements))
+            for kind in ("ftz", "zone")
+        ],
+        "agreements": agreements,
+    }

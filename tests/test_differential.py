@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import reference
+from builders import paired_scenario_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -145,21 +146,12 @@ def scenario_data(draw, basis: str | None = None, terms: str = "any"):
         }
         for j in range(levels)
     ]
-    return {
-        "schema": "ftzshare/v1",
-        "name": "随机",
-        "horizon": {"start_year": START, "years": years},
-        "tax_rules": {
-            "central_share": {t: draw(shares) for t in draw(st.lists(st.sampled_from(TAX_IDS), unique=True))},
-            "upper_levels": upper,
-        },
-        "parties": [
-            {"id": f"{kind}{i}", "kind": "ftz_area" if kind == "ftz" else "collaborative_zone", "name": kind}
-            for i in range(n_agreements)
-            for kind in ("ftz", "zone")
-        ],
-        "agreements": [draw(agreement_data(i, years, basis, terms)) for i in range(n_agreements)],
+    tax_rules = {
+        "central_share": {t: draw(shares) for t in draw(st.lists(st.sampled_from(TAX_IDS), unique=True))},
+        "upper_levels": upper,
     }
+    agreements = [draw(agreement_data(i, years, basis, terms)) for i in range(n_agreements)]
+    return paired_scenario_data(START, years, tax_rules, agreements)
 
 
 @st.composite

@@ -6,6 +6,7 @@ from collections import defaultdict
 from fractions import Fraction
 
 import numpy as np
+from builders import paired_scenario_data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,21 +99,13 @@ def worlds(draw):
         upper.append(
             {"id": f"level{j}", "name": f"上级{j}", "share": {t: draw(st.integers(0, 5)) / 10 for t in TAX_IDS}}
         )
-    data = {
-        "schema": "ftzshare/v1",
-        "name": "随机",
-        "horizon": {"start_year": start, "years": years},
-        "tax_rules": {
-            "central_share": {t: draw(shares) for t in draw(st.lists(st.sampled_from(TAX_IDS), unique=True))},
-            "upper_levels": upper,
-        },
-        "parties": [
-            {"id": f"{kind}{i}", "kind": "ftz_area" if kind == "ftz" else "collaborative_zone", "name": kind}
-            for i in range(n_agreements)
-            for kind in ("ftz", "zone")
-        ],
-        "agreements": [draw(agreements(i, start, years)) for i in range(n_agreements)],
+    tax_rules = {
+        "central_share": {t: draw(shares) for t in draw(st.lists(st.sampled_from(TAX_IDS), unique=True))},
+        "upper_levels": upper,
     }
+    data = paired_scenario_data(
+        start, years, tax_rules, [draw(agreements(i, start, years)) for i in range(n_agreements)]
+    )
     scenario = scenario_from_data(data, "random.yaml")
     n_rows = draw(st.integers(1, 60))
     first = [a.base.year if a.base.rule == "base_year" else start for a in scenario.agreements]
