@@ -53,6 +53,7 @@ if "link" not in state:
     state.replications = link.replications
     state.projections = support.Projections(support.shared_cache())
     state.settled = support.BoundedCache(2, 32 << 20)
+    state.tunings = support.tuning_cache()
     state.generation = 0
     state.phases_now = {}
 
@@ -212,18 +213,20 @@ def schedule_of(frame: pd.DataFrame) -> list[dict]:
     return phases
 
 
+def seed_terms(ident: str, terms: dict) -> pd.DataFrame:
+    """One agreement's editors set to `terms` (as the scenario file writes them); its phases as a grid."""
+    state[f"{ident}-basis"] = terms["ratio"]["basis"]
+    state[f"{ident}-base"] = terms["base"]["rule"]
+    state[f"{ident}-negative"] = terms["negative_increment"]
+    state[f"{ident}-cap"] = float(terms["cap"]["origin_cumulative_yuan"] or 0)
+    state[f"{ident}-floor"] = float(terms["floor"]["host_yearly_yuan"] or 0)
+    state[f"{ident}-sunset"] = int(terms["sunset_year"] or 0)
+    return phase_frame(terms["ratio"]["schedule"])
+
+
 def seed(s: Scenario) -> None:
     """Every editor of the scenario set to `s`'s terms (the baseline, or the link's edits)."""
-    frames = {}
-    for a in s.agreements:
-        terms = a.model_dump(mode="json", by_alias=True)
-        state[f"{a.id}-basis"] = terms["ratio"]["basis"]
-        state[f"{a.id}-base"] = terms["base"]["rule"]
-        state[f"{a.id}-negative"] = terms["negative_increment"]
-        state[f"{a.id}-cap"] = float(terms["cap"]["origin_cumulative_yuan"] or 0)
-        state[f"{a.id}-floor"] = float(terms["floor"]["host_yearly_yuan"] or 0)
-        state[f"{a.id}-sunset"] = int(terms["sunset_year"] or 0)
-        frames[a.id] = phase_frame(terms["ratio"]["schedule"])
+    frames = {a.id: seed_terms(a.id, a.model_dump(mode="json", by_alias=True)) for a in s.agreements}
     behavior = s.behavior
     state.referral = float(behavior.origin_referral_elasticity) if behavior else 0.0
     state.service = float(behavior.host_service_elasticity) if behavior else 0.0
@@ -251,6 +254,17 @@ elif state.editor_lang != lang:
     state.phases_seed = {k: phase_frame(schedule_of(v)) for k, v in state.phases_now.items()}
     state.generation += 1
     state.editor_lang = lang
+
+
+def apply_candidate(ident: str, terms: dict, applied: tuple[str, str, str]) -> None:
+    """A candidate ratio of "find a ratio" written into agreement `ident`'s editors (so into the figures and the
+    link); the grids start again from the rows as last edited, this agreement's from the candidate's."""
+    state.phases_seed = {k: phase_frame(schedule_of(v)) for k, v in state.phases_now.items()}
+    state.phases_seed[ident] = seed_terms(ident, terms)
+    state.phases_now[ident] = state.phases_seed[ident].copy()
+    state.generation += 1
+    state.applied = applied
+
 
 for link_error in state.link_errors:
     show_error(link_error)
@@ -346,7 +360,9 @@ if state.get("tab_scope") != scope:  # a scenario opens on its tab: settling, wh
     state.tab_id = state.link.tab if state.link_tab_pending else "results" if simulatable else "settle"
     state.link_tab_pending, state.tab_scope = False, scope
 state.tab = tab_labels[state.tab_id]
-results_tab, compare_tab, explain_tab, settle_tab = st.tabs(list(tab_labels.values()), key="tab", on_change="rerun")
+results_tab, find_tab, compare_tab, explain_tab, settle_tab = st.tabs(
+    list(tab_labels.values()), key="tab", on_change="rerun"
+)
 
 
 computed = None
@@ -414,7 +430,104 @@ if computed is not None and results_tab.open:
 
         downloads("waterfall", flow, waterfall_figure)
         show_view(flow)
+        from analysis.risk import risk_table, zone_risk_table
+
+        for name, make in (("risk", risk_table), ("zone_risk", zone_risk_table)):
+            risk = make(projection, lang)
+            if len(risk.table):
+                st.markdown(f"**{support.plain(risk.title)}**")
+                show_view(risk)
+                downloads(name, risk)
         state.timing = {"how": computed.how, "seconds": computed.seconds, "page_seconds": time.perf_counter() - started}
+
+
+# ---------------------------------------------------------------- find a ratio both sides can sign
+def show_tuning(found, ident: str) -> None:
+    """What `ftzshare tune` writes, for the page: the statement, the chart, the candidates and the grid in one
+    unit, and a button that writes a candidate into the agreement's ratio table."""
+    from analysis.outputs import tuning_files as files
+
+    grid = files.people_view(found, lang)
+    candidates = support.in_view_unit(files.candidates_view(found, lang), grid.unit, lang)
+    say = st.success if found.feasible is not None else st.warning
+    say(support.plain(files.statement(found, lang)))
+    st.caption(t("app_find_expected", n=found.replications, unit=grid.unit.label(lang)))
+    st.caption(t(f"tune_method_{found.method}"))
+    st.image(support.tuning_png(state.tunings, found, lang))
+    options = support.candidate_options(found)
+    if options:
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        picked = left.selectbox(
+            t("app_find_pick"),
+            options,
+            key="find_candidate",
+            format_func=lambda c: t(
+                "app_find_option", candidate=files.candidate_name(c, lang), share=f"{found.candidates[c]:.4f}"
+            ),
+        )
+        share = found.candidates[picked]
+        applied = (ident, picked, f"{share:.4f}")
+        right.button(
+            t("app_find_apply"),
+            key="find_apply",
+            type="primary",
+            on_click=apply_candidate,
+            args=(ident, support.applied_terms(scenario, ident, found.shape, share), applied),
+        )
+    else:
+        st.info(t("app_find_none"))
+    st.markdown(f"**{support.plain(candidates.title)}**")
+    show_view(candidates)
+    downloads("tuning_candidates", candidates)
+    st.markdown(f"**{support.plain(grid.title)}**")
+    show_view(grid)
+    downloads("tuning", grid, lambda: files.chart(found, lang), lambda: files.machine_table(found))
+
+
+if find_tab.open:
+    with find_tab:
+        if not simulatable:
+            st.info(support.plain(t("app_find_needs_simulation", name=names.scenario())))
+        else:
+            if "applied" in state:
+                from analysis.outputs.tuning_files import candidate_name
+
+                applied_to, picked, share = state.pop("applied")
+                said = t(
+                    "app_find_applied",
+                    candidate=candidate_name(picked, lang),
+                    share=share,
+                    agreement=names.agreement(applied_to),
+                )
+                st.success(support.plain(said))
+            agreement_ids = [a.id for a in scenario.agreements]
+            if state.get("find_agreement") not in agreement_ids:
+                state.find_agreement = agreement_ids[0]
+            left, middle, right = st.columns(3)
+            ident = left.selectbox(
+                t("app_find_agreement"), agreement_ids, key="find_agreement", format_func=names.agreement
+            )
+            from analysis.tuning import SHAPES
+
+            shape = middle.selectbox(
+                t("app_find_shape"), SHAPES, key="find_shape", format_func=lambda s: t(f"app_find_shape_{s}")
+            )
+            confidence = right.select_slider(
+                t("app_find_confidence"),
+                [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0],
+                value=0.9,
+                key="find_confidence",
+                format_func=lambda c: f"{c:.0%}",
+            )
+            try:
+                support.check_workload(replications, baseline.horizon.years, source, "replications")
+                with st.spinner(t("app_find_progress", n=replications)):
+                    found = support.tuned(state.tunings, scenario, ident, shape, confidence, replications, source)
+            except InputError as error:
+                show_error(error)
+            else:
+                show_tuning(found, ident)
+
 
 # ---------------------------------------------------------------- the link, written from the widgets
 query = {"lang": lang, "r": str(replications)}
@@ -519,30 +632,30 @@ if compare_tab.open:
 
 
 # ---------------------------------------------------------------- explain a figure
+def explain_cell(allocation, scenario: Scenario, key: str, label: str, note: str) -> None:
+    """A picker of every allocated cell and the chain of the one picked (kept under `key` for the session)."""
+    options = support.cells(allocation, scenario)
+    if not options:
+        return
+    if state.get(key) not in options:
+        state[key] = options[0]
+    cell_names = Names(scenario, lang)
+    cell = st.selectbox(
+        t(label), options, key=key, persist_state="page", format_func=lambda c: support.cell_label(c, cell_names, lang)
+    )
+    chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), note)
+    show_view(chain)
+    downloads(key, chain)
+
+
 if explain_tab.open:
     with explain_tab:
         if computed is None:
             st.info(t("app_no_simulation"))
         else:
             first = computed.projection.first
-            allocation, effective = first.settlement.allocation, first.effective
-            options = support.cells(allocation, effective)
-            if options:
-                if state.get("explain") not in options:
-                    state.explain = options[0]
-                cell = st.selectbox(
-                    t("app_explain_pick"),
-                    options,
-                    key="explain",
-                    persist_state="page",
-                    format_func=lambda c: support.cell_label(c, names, lang),
-                )
-                note = figure_note(
-                    "replication", lang, n=len(computed.projection.outcomes), seed=computed.projection.seed
-                )
-                chain = View(support.explain_table(allocation, effective, cell, lang), YUAN, (), note)
-                show_view(chain)
-                downloads("explain", chain)
+            note = figure_note("replication", lang, n=len(computed.projection.outcomes), seed=computed.projection.seed)
+            explain_cell(first.settlement.allocation, first.effective, "explain", "app_explain_pick", note)
 
 
 # ---------------------------------------------------------------- settle records
@@ -586,20 +699,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
         st.markdown(f"**{support.plain(statistics.title)}**")
         show_view(statistics)
         downloads("statistics", statistics)
-    options = support.cells(allocation, scenario)
-    if options:
-        if state.get("settle_explain") not in options:
-            state.settle_explain = options[0]
-        cell = st.selectbox(
-            t("app_explain_settled"),
-            options,
-            key="settle_explain",
-            persist_state="page",
-            format_func=lambda c: support.cell_label(c, s_names, lang),
-        )
-        chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), figure_note("settled", lang))
-        show_view(chain)
-        downloads("settle_explain", chain)
+    explain_cell(allocation, scenario, "settle_explain", "app_explain_settled", figure_note("settled", lang))
 
 
 # drawn while closed only to keep files a user has uploaded (an uploader that is not drawn forgets its file)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis import cli
 from analysis.cli import MAX_REPLICATIONS, MAX_SIMULATED_YEARS
 from analysis.outputs.presentation import (
     YUAN,
@@ -73,7 +74,7 @@ LANGS = ("zh", "en")
 MAX_LINK_CHARS = 16_384
 MAX_LINK_BYTES = 1 << 18
 LINK_PARAMS = ("state", "lang", "r", "tab")
-TABS = ("results", "compare", "explain", "settle")
+TABS = ("results", "find", "compare", "explain", "settle")
 AGREEMENT_TERMS = ("ratio", "base", "negative_increment", "cap", "floor", "sunset_year")
 BEHAVIOR_TERMS = ("origin_referral_elasticity", "host_service_elasticity")
 
@@ -234,14 +235,12 @@ def max_replications(years: int) -> int:
 
 
 def check_workload(replications: int, years: int, source: str, where: str) -> None:
-    """The command line's own rule (`analysis.cli._check_workload`, one place for it), its error named for the
+    """The command line's own rule (`analysis.cli.check_workload`, one place for it), its error named for the
     app: replications at most MAX_REPLICATIONS, replications × years at most MAX_SIMULATED_YEARS."""
     from types import SimpleNamespace
 
-    from analysis.cli import _check_workload
-
     try:
-        _check_workload(SimpleNamespace(replications=replications, workers=1), years)
+        cli.check_workload(SimpleNamespace(replications=replications, workers=1), years)
     except InputError as error:
         raise InputError(source, where, error.key, **error.params) from None
 
@@ -554,6 +553,76 @@ class Projections:
             if made:
                 return Computed(baseline, "simulated", time.perf_counter() - start)
         return Computed(resplit(scenario, baseline), "resplit", time.perf_counter() - start)
+
+
+# ---------------------------------------------------------------- finding a ratio (`analysis.tuning`)
+
+# What one session has tuned: a few agreements × shapes × confidence levels, each with replication 1 slimmed.
+TUNING_ENTRIES, TUNING_BYTES = 6, 48 << 20
+
+
+def tuning_cache() -> BoundedCache:
+    return BoundedCache(TUNING_ENTRIES, TUNING_BYTES)
+
+
+def tuned(
+    cache: BoundedCache,
+    scenario: Scenario,
+    agreement: str,
+    shape: str,
+    confidence: float,
+    replications: int,
+    source: str,
+):
+    """`analysis.tuning.tune` of one agreement (Nash as the objective; every candidate is reported), kept in the
+    session's `cache` by the terms it was found for; its baseline kept as what re-splitting needs (`slim`)."""
+    from analysis.tuning import tune
+
+    key = (scenario.sha256(), agreement, shape, confidence, replications)
+
+    def make():
+        found = tune(
+            scenario, agreement, shape, "nash", confidence, replications, scenario.population.seed, source=source
+        )
+        return replace(found, baseline=slim(found.baseline))
+
+    return cache.get_or_make(key, make)[0]
+
+
+def tuning_png(cache: BoundedCache, found, lang: str) -> bytes:
+    """The chart `ftzshare tune` writes (`tuning_files.chart`), as PNG, drawn once per tuning and language."""
+    from analysis.outputs.charts import figure_bytes as saved
+    from analysis.outputs.tuning_files import chart
+
+    key = ("chart", found.scenario.sha256(), found.agreement, found.shape, found.confidence, found.replications, lang)
+    return cache.get_or_make(key, lambda: saved(chart(found, lang), "png"))[0]
+
+
+def in_view_unit(view: View, unit: Unit, lang: str) -> View:
+    """`view` with its amounts in `unit` (headers saying so): the tab's tables and chart state one unit. Only ever
+    from 万元 to 亿元 or unchanged — the grid's unit is chosen from every amount, candidates' included."""
+    if view.unit == unit:
+        return view
+    factor = view.unit.fen_per / unit.fen_per
+    renamed = {c: c.replace(view.unit.label(lang), unit.label(lang)) for c in view.money}
+    table = view.table.copy()
+    for column in view.money:
+        table[column] = np.round(table[column].to_numpy(float) * factor, unit.decimals) + 0.0
+    return replace(view, table=table.rename(columns=renamed), unit=unit, money=tuple(renamed.values()))
+
+
+def candidate_options(found) -> list[str]:
+    """The candidates a ratio can be taken from: those that exist, today's ratio aside."""
+    return [c for c, share in found.candidates.items() if share is not None and c != "current"]
+
+
+def applied_terms(scenario: Scenario, agreement: str, shape: str, share: float) -> dict:
+    """The agreement's terms (as the scenario file writes them) with the candidate `share` applied in the
+    tuned `shape` (`analysis.tuning.with_share`: for `flat`, one share and no sunset or cap)."""
+    from analysis.tuning import with_share
+
+    index = [a.id for a in scenario.agreements].index(agreement)
+    return with_share(scenario, index, shape, share).agreements[index].model_dump(mode="json", by_alias=True)
 
 
 # ---------------------------------------------------------------- what people read
@@ -1107,14 +1176,18 @@ def report_bytes(comparison, lang: str = "zh") -> bytes:
 
 
 def uploader_css(key: str, lang: str, limit_bytes: int, types: Iterable[str]) -> str:
-    """CSS that puts the file uploader's own English texts (its button, "200MB per file • CSV") in Chinese, with
-    the real limit of that uploader. Streamlit offers no option for these texts; English needs none (Streamlit's
-    line already shows the real limit once `max_upload_size` is set)."""
+    """CSS that puts the file uploader's own English texts (its button, "200MB per file • CSV", and the line of a
+    file it refuses, "File must be 1.0MB or smaller." / "… files are not allowed.") in Chinese, with the real limit
+    of that uploader. Streamlit offers no option for these texts (`label` and `help` are the app's own; the
+    limit is `max_upload_size`, capped by `server.maxUploadSize`); the hover tip of a refused file stays English.
+    English needs none (Streamlit's lines already show the real limit once `max_upload_size` is set)."""
     if lang != "zh":
         return ""
     megabytes = limit_bytes / (1 << 20)
     size = f"{megabytes:g} MB"
-    line = render("app_upload_limit", "zh", size=size, types="、".join(t.upper() for t in types))
+    kinds = "、".join(t.upper() for t in types)
+    line = render("app_upload_limit", "zh", size=size, types=kinds)
+    refused = render("app_upload_rejected", "zh", size=size, types=kinds)
     button = render("app_upload_button", "zh")
     scope = f".st-key-{key}"
 
@@ -1128,4 +1201,6 @@ def uploader_css(key: str, lang: str, limit_bytes: int, types: Iterable[str]) ->
         f'{scope} [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,'
         f'{scope} [data-testid="stFileUploaderDropzone"] button span:not([data-testid]) {{font-size: 0}}'
         f'{scope} [data-testid="stFileUploaderDropzone"] button::after {{content: {quoted(button)}}}'
+        f'{scope} [data-testid="stFileChip"] [role="alert"] {{font-size: 0}}'
+        f'{scope} [data-testid="stFileChip"] [role="alert"]::after {{content: {quoted(refused)}; font-size: 0.75rem}}'
     )

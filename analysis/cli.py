@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", help="a whole number 0..2^63-1; default: the scenario's population.seed")
     run.add_argument("--replications", type=_positive, default=1)
     run.add_argument("--workers", type=_positive, default=1, help="processes for replications 2..R")
+    run.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786): replications 2..R there")
     compare = commands.add_parser("compare", help="compare scenarios or ratio designs; writes tables, charts, a PDF")
     compare.add_argument("scenarios", type=Path, nargs="+")
     compare.add_argument("--out", type=Path, required=True)
@@ -60,7 +61,35 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", help="default: each scenario's population.seed")
     compare.add_argument("--replications", type=_positive, default=1)
     compare.add_argument("--workers", type=_positive, default=1)
+    compare.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786): replications 2..R there")
     compare.add_argument("--lang", choices=("zh", "en"), default="zh")
+    sensitivity = commands.add_parser("sensitivity", help="which uncertain inputs drive each party's gain (SALib)")
+    sensitivity.add_argument("scenario", type=Path)
+    sensitivity.add_argument("--out", type=Path, required=True)
+    sensitivity.add_argument("--method", choices=("morris", "sobol"), default="morris")
+    sensitivity.add_argument("--samples", type=_positive, help="Morris trajectories (10) or Sobol base sample (256)")
+    sensitivity.add_argument("--seed", help="default: the scenario's population.seed; the same for every point")
+    sensitivity.add_argument("--workers", type=_positive, default=1)
+    sensitivity.add_argument("--scheduler", help="a Dask scheduler address (tcp://host:8786): run the points there")
+    tune = commands.add_parser("tune", help="find the ratios both sides can sign: feasible range, Nash, Shapley")
+    tune.add_argument("scenario", type=Path)
+    tune.add_argument("--agreement", required=True)
+    tune.add_argument("--out", type=Path, required=True)
+    tune.add_argument("--shape", choices=("flat", "phased", "capped_term"), default="flat")
+    tune.add_argument("--objective", choices=("nash", "shapley", "joint", "host_share"), default="nash")
+    tune.add_argument("--confidence", default="0.9", help="share of replications in which each side must gain")
+    tune.add_argument("--replications", type=_positive, default=20)
+    tune.add_argument("--seed", help="default: the scenario's population.seed")
+    tune.add_argument("--discount-rate", default="0.03", help="a fraction within 0..1 (0.03 is 3%%)")
+    tune.add_argument("--workers", type=_positive, default=1)
+    tune.add_argument("--scheduler", help="a Dask scheduler address: simulate the shares there")
+    tune.add_argument("--lang", choices=("zh", "en"), default="zh")
+    calibrate = commands.add_parser("calibrate", help="fit the calibration block to published series; backtest")
+    calibrate.add_argument("scenario", type=Path)
+    calibrate.add_argument("--out", type=Path, required=True)
+    calibrate.add_argument("--replications", type=_positive, default=20)
+    calibrate.add_argument("--seed", help="default: the scenario's population.seed")
+    calibrate.add_argument("--lang", choices=("zh", "en"), default="zh")
     explain = commands.add_parser("explain", help="show how one allocation figure was reached, step by step")
     explain.add_argument("scenario", type=Path)
     source = explain.add_mutually_exclusive_group(required=True)
@@ -106,7 +135,7 @@ def _discount_rate(text: str) -> float:
     return value
 
 
-def _check_workload(args: argparse.Namespace, years: int) -> None:
+def check_workload(args: argparse.Namespace, years: int) -> None:
     """Refuse replications × years beyond what a desktop can hold (see MAX_SIMULATED_YEARS)."""
     if args.replications > MAX_REPLICATIONS:
         raise InputError(CLI, "--replications", "replications_limit", value=args.replications, limit=MAX_REPLICATIONS)
@@ -176,11 +205,11 @@ def _run(args: argparse.Namespace) -> int:
     _outside_out(args.out, args.scenario)
     scenario = load_scenario(args.scenario)
     check_simulatable(scenario, str(args.scenario))
-    _check_workload(args, scenario.horizon.years)
+    check_workload(args, scenario.horizon.years)
     seed = seed if seed is not None else scenario.population.seed
     steps = scenario.horizon.years * args.replications
     with _progress(steps) as advance:
-        projection = project(scenario, seed, args.replications, args.workers, advance)
+        projection = project(scenario, seed, args.replications, args.workers, advance, args.scheduler)
     summary = write_projection(projection, args.out, {"scenario": args.scenario}, args.replications)
     print(f"simulated {args.replications} × {scenario.horizon.years} years → {args.out}: {describe(summary)}")
     return 0
@@ -189,15 +218,16 @@ def _run(args: argparse.Namespace) -> int:
 class _progress:
     """A tqdm bar on a terminal, silence otherwise (CI logs, pipes)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, unit: str = "year") -> None:
         self.total = total
+        self.unit = unit
         self.bar = None
 
     def __enter__(self):
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=self.total, unit="year", desc="simulating", file=sys.stderr)
+            self.bar = tqdm(total=self.total, unit=self.unit, desc="simulating", file=sys.stderr)
         return self.bar.update if self.bar else None
 
     def __exit__(self, *exc: object) -> None:
@@ -216,10 +246,12 @@ def _compare(args: argparse.Namespace) -> int:
     _check_distinct(args.scenarios)
     _outside_out(args.out, *args.scenarios)
     years = sum(load_scenario(path).horizon.years for path in args.scenarios)
-    _check_workload(args, years)
+    check_workload(args, years)
     cases = len(args.scenarios)
     with _progress(cases * args.replications * 10) as advance:
-        comparison = compare(args.scenarios, seed, args.replications, args.workers, rate, args.baseline - 1, advance)
+        comparison = compare(
+            args.scenarios, seed, args.replications, args.workers, rate, args.baseline - 1, advance, args.scheduler
+        )
     written = write_comparison(comparison, args.out, args.lang)
     resplit = sum(case.projection.resplit for case in comparison.cases)
     print(
@@ -321,7 +353,107 @@ def _with_run_revocations(scenario, run: Path):
     return with_revocations(scenario, {ids.index(a): year for a, year in revoked.items()})
 
 
-_COMMANDS = {"validate": _validate, "settle": _settle, "run": _run, "compare": _compare, "explain": _explain}
+def _sensitivity(args: argparse.Namespace) -> int:
+    from analysis.outputs.sensitivity_files import write_sensitivity
+    from analysis.sensitivity import DEFAULT_SAMPLES, runs, sensitivity
+    from sim.model.simulation import check_simulatable
+    from sim.scenario.loading import load_scenario
+    from sim.scenario.uncertainty import parameter_names
+
+    seed = _seed(args.seed)
+    samples = args.samples or DEFAULT_SAMPLES[args.method]
+    if args.method == "sobol" and samples & (samples - 1):
+        raise InputError(CLI, "--samples", "sensitivity_sobol_samples", value=samples)
+    if args.method == "morris" and samples < 2:
+        raise InputError(CLI, "--samples", "sensitivity_morris_samples", value=samples)
+    if args.workers > MAX_WORKERS:
+        raise InputError(CLI, "--workers", "workers_limit", value=args.workers, limit=MAX_WORKERS)
+    _outside_out(args.out, args.scenario)
+    scenario = load_scenario(args.scenario)
+    check_simulatable(scenario, str(args.scenario))
+    seed = seed if seed is not None else scenario.population.seed
+    total = runs(args.method, samples, len(parameter_names(scenario))) if scenario.uncertainty else 0
+    with _progress(total, "run") as advance:
+        on_point = (lambda _: advance(1)) if advance else None
+        options = {"workers": args.workers, "scheduler": args.scheduler, "progress": on_point}
+        study = sensitivity(scenario, args.method, samples, seed, source=str(args.scenario), **options)
+    write_sensitivity(study, scenario, args.out, {"scenario": args.scenario})
+    print(f"{args.method}: {len(study.points)} simulations of {len(study.inputs)} inputs → {args.out}")
+    return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from analysis.outputs.tuning_files import statement, write_tuning
+    from analysis.tuning import tune
+    from sim.model.simulation import check_simulatable
+    from sim.scenario.loading import load_scenario
+
+    seed, rate, confidence = _seed(args.seed), _discount_rate(args.discount_rate), _confidence(args.confidence)
+    _outside_out(args.out, args.scenario)
+    scenario = load_scenario(args.scenario)
+    check_simulatable(scenario, str(args.scenario))
+    check_workload(args, scenario.horizon.years)
+    options = {"workers": args.workers, "scheduler": args.scheduler, "source": CLI}
+    tuning = tune(
+        scenario, args.agreement, args.shape, args.objective, confidence, args.replications, seed, rate, **options
+    )
+    summary = write_tuning(tuning, args.out, args.lang)
+    print(statement(tuning, args.lang))
+    shown = {k: v for k, v in summary["candidates"].items() if v is not None}
+    candidates = ", ".join(f"{k} {v:.4f}" for k, v in shown.items())
+    print(f"tuned {args.agreement} ({tuning.method}) → {args.out}: {candidates}")
+    from analysis.explain import tuned_ratio
+
+    for name, value in tuned_ratio(tuning, lang=args.lang):
+        print(f"  {name}  {value}")
+    return 0
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 1):
+        raise InputError(CLI, "--confidence", "tune_confidence_invalid", value=text)
+    return value
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from analysis.calibration import calibrate, calibration_of
+    from analysis.outputs.calibration_files import write_calibration
+    from sim.model.simulation import check_simulatable
+    from sim.scenario.loading import load_scenario
+
+    seed = _seed(args.seed)
+    _outside_out(args.out, args.scenario)
+    scenario = load_scenario(args.scenario)
+    calibration_of(scenario, str(args.scenario))
+    check_simulatable(scenario, str(args.scenario))
+    args.workers = 1
+    check_workload(args, scenario.horizon.years)
+    seed = seed if seed is not None else scenario.population.seed
+    result = calibrate(scenario, str(args.scenario), seed, args.replications)
+    write_calibration(result, args.out, args.lang)
+    fitted = ", ".join(f"{path} = {value:g}" for path, value in result.written.items())
+    worst = max(result.rows, key=lambda r: abs(r.error_pct))
+    print(
+        f"calibrated {len(result.written)} parameters in {result.evaluations} evaluations → {args.out}: {fitted}; "
+        f"largest backtest error {worst.error_pct:+.1f}% ({worst.series} {worst.year:g})"
+    )
+    return 0
+
+
+_COMMANDS = {
+    "validate": _validate,
+    "settle": _settle,
+    "run": _run,
+    "compare": _compare,
+    "explain": _explain,
+    "tune": _tune,
+    "calibrate": _calibrate,
+    "sensitivity": _sensitivity,
+}
 
 if __name__ == "__main__":
     raise SystemExit(main())

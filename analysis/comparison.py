@@ -1,14 +1,16 @@
-"""Compare scenarios or ratio designs: what each party receives, when, discounted, net of joint costs.
+"""Compare scenarios or ratio designs: what each party receives, when, discounted, what it gains against the
+no-agreement world, and its net fiscal benefit (the gain, plus rewards and compensation, less joint costs).
 
 Every file is validated before anything runs. Cases whose simulations would be identical (same simulation
 key — a variant changing only the sharing terms) are re-split from one simulation instead of simulated again.
-Amounts are the mean over replications with the 5–95% range; differences are against the baseline case.
+Amounts are the mean over replications with the 5–95% range; differences are against the baseline case. Each
+party's gain (with − without the agreements, `analysis.risk.gain_figures`) comes with its 5–95% range.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +36,8 @@ from analysis.outputs.presentation import (
     yes_no,
 )
 from analysis.projection import HOST, HOST_NET, ORIGIN, ORIGIN_NET, Projection, project, resplit, simulation_key
-from analysis.targets import progress
+from analysis.risk import Replications, band, gain_figures, replications_of, summary_of
+from analysis.targets import progress, starting_stock
 from sim.indicators import INDICATORS
 from sim.model.ftz_indicators import ftz_indicators
 from sim.model.simulation import check_simulatable
@@ -59,6 +62,21 @@ class Comparison:
     cases: list[Case]
     baseline: int
     discount_rate: float
+    _replications: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def replications(self, case: Case) -> Replications:
+        """Every replication of the case side by side (receipts with and without the agreements per holder,
+        net fiscal benefit, revocations, floor and cap), worked out once."""
+        if case.label not in self._replications:
+            self._replications[case.label] = replications_of(case.projection)
+        return self._replications[case.label]
+
+    def summary(self, case: Case) -> dict:
+        """The case's figures over every replication and its risk figures, as summary.json has them."""
+        key = ("summary", case.label)
+        if key not in self._replications:
+            self._replications[key] = summary_of(case.projection, self.replications(case))
+        return self._replications[key]
 
     def party_receipts(self, case: Case) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
         """party id → (role, receipts [replication, year], net benefit [replication, year]) in fen."""
@@ -85,7 +103,9 @@ def compare(
     discount_rate: float = 0.03,
     baseline: int = 0,
     progress_step: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Comparison:
+    """Project each scenario (re-splitting where the simulations are the same), on `scheduler` when given."""
     scenarios = [load_scenario(p) for p in paths]
     for path, s in zip(paths, scenarios, strict=True):
         check_simulatable(s, str(path))
@@ -96,7 +116,8 @@ def compare(
         if key in computed:
             projection = resplit(s, computed[key])
         else:
-            projection = project(s, s.population.seed if seed is None else seed, replications, workers, progress_step)
+            chosen = s.population.seed if seed is None else seed
+            projection = project(s, chosen, replications, workers, progress_step, scheduler)
             computed[key] = projection
         cases.append(Case(Path(path).stem, Path(path), projection))
     return Comparison(cases, baseline, discount_rate)
@@ -112,7 +133,11 @@ def yearly_table(c: Comparison) -> pd.DataFrame:
         years = s.horizon.start_year + np.arange(s.horizon.years)
         discount = (1 + c.discount_rate) ** -(years - s.horizon.start_year)
         names = {p.id: p.name for p in s.parties}
-        for party, (role, receipts, net) in c.party_receipts(case).items():
+        reps = c.replications(case)
+        gains = gain_figures(reps.with_agreement, reps.without_agreement)
+        for party, (role, receipts, _) in c.party_receipts(case).items():
+            j = reps.holders.index(party)
+            net = reps.net_benefit[:, j]
             mean = receipts.mean(axis=0)
             low, high = np.percentile(receipts, [5, 95], axis=0)
             base_mean = None
@@ -134,6 +159,9 @@ def yearly_table(c: Comparison) -> pd.DataFrame:
                         "cumulative_discounted": (mean[: y + 1] * discount[: y + 1]).sum(),
                         "net_benefit": net.mean(axis=0)[y],
                         "vs_baseline": None if base_mean is None else mean[y] - base_mean[y],
+                        "gain": int(gains.gain[j, y]),
+                        "gain_p5": int(gains.gain_p5[j, y]),
+                        "gain_p95": int(gains.gain_p95[j, y]),
                     }
                 )
     return pd.DataFrame(rows)
@@ -146,13 +174,17 @@ def summary_table(c: Comparison) -> pd.DataFrame:
     table = grouped.agg(
         receipts=("receipts", "sum"), npv=("discounted", "sum"), net_benefit=("net_benefit", "sum")
     ).reset_index()
+    rows = []
+    for case in c.cases:
+        reps = c.replications(case)
+        gain = (reps.with_agreement - reps.without_agreement).sum(axis=2)  # [replication, holder] over the horizon
+        mean = gain_figures(reps.with_agreement, reps.without_agreement).gain.sum(axis=1)  # = the yearly rows' sum
+        for party, (_role, receipts, _net) in c.party_receipts(case).items():
+            j = reps.holders.index(party)
+            _, low, high = band(gain[:, j])
+            rows.append((case.label, party, *np.percentile(receipts.sum(axis=1), [5, 95]), int(mean[j]), low, high))
     ranges = pd.DataFrame(
-        [
-            (case.label, party, *np.percentile(receipts.sum(axis=1), [5, 95]))
-            for case in c.cases
-            for party, (_role, receipts, _net) in c.party_receipts(case).items()
-        ],
-        columns=["scenario", "party", "receipts_p5", "receipts_p95"],
+        rows, columns=["scenario", "party", "receipts_p5", "receipts_p95", "gain", "gain_p5", "gain_p95"]
     )
     table = table.merge(ranges, on=["scenario", "party"], how="left", validate="one_to_one")
     base = table[table["scenario"] == c.cases[c.baseline].label].set_index("party")
@@ -162,7 +194,8 @@ def summary_table(c: Comparison) -> pd.DataFrame:
     table["npv_vs_baseline"] = [
         r.npv - base.loc[r.party, "npv"] if r.party in base.index else None for r in table.itertuples()
     ]
-    return table
+    gains = ["gain", "gain_p5", "gain_p95"]  # added after the columns scripts already read
+    return table[[c for c in table.columns if c not in gains] + gains]
 
 
 def statistics_table(c: Comparison) -> pd.DataFrame:
@@ -219,7 +252,8 @@ def targets_table(c: Comparison) -> pd.DataFrame:
         s = case.scenario
         if s.targets is None:
             continue
-        for item in progress(s.targets, ftz_indicators(case.projection.first.simulation), s.horizon.start_year):
+        sim = case.projection.first.simulation
+        for item in progress(s.targets, ftz_indicators(sim), s.horizon.start_year, starting_stock(sim)):
             for y, value in enumerate(item.values):
                 rows.append(
                     {
@@ -233,6 +267,58 @@ def targets_table(c: Comparison) -> pd.DataFrame:
                         "met_by_target_year": item.met_by_target_year,
                     }
                 )
+    return pd.DataFrame(rows)
+
+
+def _fen_text(text: str) -> int:
+    from sim.money import decimal_fen
+
+    return int(decimal_fen(text))
+
+
+def risk_table(c: Comparison) -> pd.DataFrame:
+    """One row per case × holder (the region last), over every replication: the horizon's gain (median, 5–95%)
+    and the probability it is positive; the receipts' median, value at risk (5th percentile) and shortfall."""
+    rows = []
+    for case in c.cases:
+        summary = c.summary(case)
+        over, risk = summary["over_replications"], summary["risk"]
+        for party, positive in risk["gain_positive"].items():
+            gain, var = over["gains"][party], risk["value_at_risk"].get(party)
+            rows.append(
+                {
+                    "scenario": case.label,
+                    "party": party,
+                    "gain_median": _fen_text(gain["median_yuan"]),
+                    "gain_p5": _fen_text(gain["p5_yuan"]),
+                    "gain_p95": _fen_text(gain["p95_yuan"]),
+                    "gain_positive": positive,
+                    "receipts_median": None if var is None else _fen_text(var["receipts_median_yuan"]),
+                    "value_at_risk": None if var is None else _fen_text(var["receipts_p5_yuan"]),
+                    "shortfall": None if var is None else _fen_text(var["shortfall_yuan"]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def zone_risk_table(c: Comparison) -> pd.DataFrame:
+    """One row per case × agreement, over every replication: the probability the zone is revoked within the
+    horizon, its assessment pass rate, that the host's floor binds in some year, that the origin's cap is reached
+    (blank where the case has no assessment, or the agreement no such term)."""
+    rows = []
+    for case in c.cases:
+        summary = c.summary(case)
+        over, risk = summary["over_replications"], summary["risk"]
+        blocks = {
+            "revocation_probability": (risk.get("revocation") or {}, "probability"),
+            "pass_rate": (over.get("assessment") or {}, "pass_rate"),
+            "floor_binds": (risk.get("host_floor_binds") or {}, "probability"),
+            "cap_reached": (risk.get("origin_cap_reached") or {}, "probability"),
+        }
+        for a in case.scenario.agreements:
+            row = {"scenario": case.label, "agreement": a.id, "zone": a.host}
+            row.update({k: block[a.id][f] if a.id in block else None for k, (block, f) in blocks.items()})
+            rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -284,6 +370,13 @@ MONEY = (
     "vs_baseline",
     "npv",
     "npv_vs_baseline",
+    "gain",
+    "gain_p5",
+    "gain_p95",
+    "gain_median",
+    "receipts_median",
+    "value_at_risk",
+    "shortfall",
 )
 STAT_MONEY = ("total", "origin", "host")
 
@@ -386,7 +479,7 @@ def summary_view(c: Comparison, lang: str = "zh", unit=None):
     table = summary_table(c)
     several = min(len(case.projection.outcomes) for case in c.cases) > 1
     money = ["receipts", *(["receipts_p5", "receipts_p95"] if several else []), "npv", "net_benefit"]
-    money += ["vs_baseline", "npv_vs_baseline"]
+    money += ["vs_baseline", "npv_vs_baseline", "gain", *(["gain_p5", "gain_p95"] if several else [])]
     unit = unit or unit_for(table[money])
     names, cases = _names_by_case(c, lang), case_names(c, lang)
     rows = []
@@ -398,7 +491,7 @@ def summary_view(c: Comparison, lang: str = "zh", unit=None):
         )
         total = {column: None for column in shown.columns}
         total.update(scenario=cases[label], party=render("total_row", lang), role="")
-        for column in ("receipts", "npv", "net_benefit", "vs_baseline", "npv_vs_baseline"):
+        for column in ("receipts", "npv", "net_benefit", "vs_baseline", "npv_vs_baseline", "gain"):
             values = group[column]
             total[column] = None if values.isna().any() else float(values.astype(float).sum())
         rows.append(pd.concat([shown, pd.DataFrame([total])], ignore_index=True))
@@ -418,7 +511,7 @@ def yearly_view(c: Comparison, lang: str = "zh", unit=None):
     table = yearly_table(c)
     several = min(len(case.projection.outcomes) for case in c.cases) > 1
     money = ["receipts", *(["receipts_p5", "receipts_p95"] if several else [])]
-    money += ["cumulative", "discounted", "cumulative_discounted", "net_benefit", "vs_baseline"]
+    money += ["cumulative", "discounted", "cumulative_discounted", "net_benefit", "vs_baseline", "gain"]
     unit = unit or unit_for(table[money])
     names, cases = _names_by_case(c, lang), case_names(c, lang)
     parts = []
@@ -432,7 +525,7 @@ def yearly_view(c: Comparison, lang: str = "zh", unit=None):
         total = {column: None for column in shown.columns}
         total.update(scenario=cases[label], party=names[label].party(party), role=shown["role"].iloc[0])
         total["year"] = render("total_row", lang)
-        for column in ("receipts", "discounted", "net_benefit", "vs_baseline"):
+        for column in ("receipts", "discounted", "net_benefit", "vs_baseline", "gain"):
             values = group[column]
             total[column] = None if values.isna().any() else float(values.astype(float).sum())
         parts.append(pd.concat([shown, pd.DataFrame([total])], ignore_index=True))
@@ -636,3 +729,52 @@ def assumptions_view(c: Comparison, lang: str = "zh"):
                 }
             )
     return View(pd.DataFrame(rows), None, (), "", render("view_assumptions", lang))
+
+
+def risk_view(c: Comparison, lang: str = "zh", unit=None):
+    """The risk figures of every design for people: per design and party (the region last) the horizon's gain
+    (median, 5–95%) and the probability it is positive (%), the median receipts, the value at risk and the
+    shortfall, in one unit."""
+    table = risk_table(c)
+    if not len(table):
+        return View(pd.DataFrame(), None, (), "", render("view_risk", lang))
+    money = ["gain_median", "gain_p5", "gain_p95", "receipts_median", "value_at_risk", "shortfall"]
+    unit = unit or unit_for(table[money].to_numpy(float))
+    names, cases = _names_by_case(c, lang), case_names(c, lang)
+    shown = table.assign(
+        scenario=[cases[s] for s in table["scenario"]],
+        party=[
+            render("party_region", lang) if p == "region" else names[s].party(p)
+            for s, p in zip(table["scenario"], table["party"], strict=True)
+        ],
+        gain_positive=np.round(table["gain_positive"].to_numpy(float) * 100, 2),
+    )
+    columns = [("scenario", None), ("party", None), *[(m, None) for m in money[:3]], ("gain_positive", None)]
+    columns += [(m, None) for m in money[3:]]
+    n = min(len(case.projection.outcomes) for case in c.cases)
+    note = render("figure_over_replications", lang, n=n)
+    view = _money_view(shown, columns, money, unit, note, render("view_risk", lang), lang)
+    return View(view.table, unit, (*view.money, header("gain_positive", lang)), note, view.title)
+
+
+def zone_risk_view(c: Comparison, lang: str = "zh"):
+    """Per design and agreement, in %: the probability of revocation, the pass rate, that the floor binds, that
+    the cap is reached; only the columns some design has."""
+    table = zone_risk_table(c)
+    keys = [k for k in ("revocation_probability", "pass_rate", "floor_binds", "cap_reached") if table[k].notna().any()]
+    if not len(table) or not keys:
+        return View(pd.DataFrame(), None, (), "", render("view_zone_risk", lang))
+    names, cases = _names_by_case(c, lang), case_names(c, lang)
+    out = pd.DataFrame(
+        {
+            header("scenario", lang): [cases[s] for s in table["scenario"]],
+            header("agreement", lang): [
+                names[s].agreement(a) for s, a in zip(table["scenario"], table["agreement"], strict=True)
+            ],
+            header("zone", lang): [names[s].party(z) for s, z in zip(table["scenario"], table["zone"], strict=True)],
+            **{header(k, lang): np.round(pd.to_numeric(table[k]).to_numpy(float) * 100, 2) for k in keys},
+        }
+    )
+    n = min(len(case.projection.outcomes) for case in c.cases)
+    note = render("figure_over_replications", lang, n=n)
+    return View(out, None, tuple(header(k, lang) for k in keys), note, render("view_zone_risk", lang))

@@ -77,3 +77,32 @@ def label(step: Step, lang: str = "zh") -> str:
     if step.key.startswith("upper:"):
         return step.detail if lang == "zh" else step.key.split(":", 1)[1]
     return render(f"step_{step.key}", lang)
+
+
+def tuned_ratio(tuning, share: float | None = None, lang: str = "zh") -> list[tuple[str, str]]:
+    """Why a tuned ratio is feasible: each party's expected 10-year gain and its chance of gaining at that share,
+    and the share at which it breaks even (`analysis.tuning.Tuning`; default: the tuned ratio)."""
+    from analysis.outputs.presentation import Names
+
+    share = tuning.tuned if share is None else share
+    if share is None:
+        return []
+    sample = tuning.samples[share]
+    names = Names(tuning.scenario, lang)
+    origin, host = tuning.party_ids
+    lines = [(render("tune_explain_at", lang, share=f"{share:.6f}"), "")]
+    for side, party in (("origin", origin), ("host", host)):
+        gains = getattr(sample, side)
+        name = names.party(party)
+        lines.append(
+            (render("tune_explain_gain", lang, party=name), f"{gains.mean():,.2f} {render('unit_yuan', lang)}")
+        )
+        lines.append((render("tune_explain_positive", lang, party=name), f"{(gains > 0).mean():.0%}"))
+        even = tuning.candidates[f"break_even_{side}"]
+        lines.append(
+            (
+                render("tune_explain_break_even", lang, party=name),
+                render("tune_none", lang) if even is None else f"{even:.6f}",
+            )
+        )
+    return lines

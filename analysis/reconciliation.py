@@ -31,11 +31,18 @@ def reconciliation(sim: Simulation, ledger: Ledger) -> dict:
         "vat": {
             "due_revenue_x_burden_yuan": yuan_text(round(vat_due * 100)),
             "paid_in_horizon_yuan": yuan_text(paid("vat")),
-            "why_they_differ": "December's VAT (and small taxpayers' Q4) is paid after the horizon; credit refunds",
+            "why_they_differ": (
+                "December's VAT (and small taxpayers' Q4) is paid after the horizon; input VAT on the projects' "
+                "investment is credited and its excess refunded"
+            ),
         },
         "urban_maintenance": {
             "paid_yuan": yuan_text(paid("urban_maintenance")),
             "rate_x_vat_paid_yuan": yuan_text(round(paid("vat") * pop.urban_maintenance_rate)),
+            "why_they_differ": (
+                "refunded excess input VAT is deducted from later surcharge bases (公告2021年第28号), and refunds "
+                "not yet deducted by the horizon's end are not"
+            ),
         },
         "iit": {
             "due_payroll_x_rate_yuan": yuan_text(round(payroll * pop.iit_rate_on_payroll * 100)),

@@ -1,7 +1,10 @@
 """Progress of the FTZ against its targets (seeds/001), year by year, and the year each is reached.
 
-Amounts compare directly; `entities_multiple` compares the count with the count at the start; the two
-shares compare the FTZ's FDI and trade with the region's totals, grown from their year at `region.growth`.
+Amounts compare directly; `entities_multiple` compares each year's count with the starting stock — the entities
+registered before the horizon, i.e. before year 1's registrations (the indicator series counts entities at the end
+of each year, so its first value already holds year 1's newcomers: dividing by it understates the multiple and can
+flip the verdict); the two shares compare the FTZ's FDI and trade with the region's totals, grown from their year
+at `region.growth`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,16 @@ class TargetProgress:
     met_by_target_year: bool | None  # None when the target year is outside the horizon
 
 
-def progress(targets: Targets, indicators: dict[str, np.ndarray], start_year: int) -> list[TargetProgress]:
+def starting_stock(simulation) -> float:
+    """The FTZ's entities when the horizon starts: those registered before it (`registered_year` −1)."""
+    return float((simulation.entities.registered_year < 0).sum())
+
+
+def progress(
+    targets: Targets, indicators: dict[str, np.ndarray], start_year: int, entities_at_start: float
+) -> list[TargetProgress]:
+    """Each target's yearly value and verdict. `entities_at_start` is the starting stock (`starting_stock`);
+    with none (an FTZ simulated from its opening) the multiple is not defined and is left out (NaN, no verdict)."""
     years = start_year + np.arange(len(indicators["entities"]))
     rows: list[tuple[str, float, np.ndarray]] = []
     if targets.tax_revenue_yuan is not None:
@@ -30,8 +42,9 @@ def progress(targets: Targets, indicators: dict[str, np.ndarray], start_year: in
     if targets.industrial_output_yuan is not None:
         rows.append(("industrial_output_yuan", targets.industrial_output_yuan, indicators["industrial_output"]))
     if targets.entities_multiple is not None:
-        start = indicators["entities"][0] or 1.0
-        rows.append(("entities_multiple", targets.entities_multiple, indicators["entities"] / start))
+        count = np.asarray(indicators["entities"], float)
+        multiple = count / entities_at_start if entities_at_start > 0 else np.full(len(count), np.nan)
+        rows.append(("entities_multiple", targets.entities_multiple, multiple))
     region = targets.region
     if region is not None:
         factor = (1 + region.growth) ** (years - region.year)
@@ -50,7 +63,7 @@ def progress(targets: Targets, indicators: dict[str, np.ndarray], start_year: in
     out = []
     for name, goal, values in rows:
         reached = np.flatnonzero(values >= goal)
-        inside = years[0] <= targets.year <= years[-1]
+        inside = years[0] <= targets.year <= years[-1] and not np.isnan(values).all()
         out.append(
             TargetProgress(
                 target=name,

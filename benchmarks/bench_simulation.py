@@ -77,10 +77,9 @@ def one_replication(entities: int) -> dict:
 
     s = scenario(entities)
     start = time.perf_counter()
-    rng = np.random.default_rng(1)
-    sim = Model(s, rng).run()
+    sim = Model(s, np.random.SeedSequence(1)).run()
     model_s = time.perf_counter() - start
-    ledger = ledger_of(sim, rng)
+    ledger = ledger_of(sim)
     records = statistics_of(sim)
     total_s = time.perf_counter() - start
     return {

@@ -76,6 +76,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "yaml_not_mapping": ("情景文件的顶层应为键值映射", "the scenario's top level must be a mapping"),
     "unknown_key": ("未知的键 {name!r}{hint}", "unknown key {name!r}{hint_en}"),
     "missing_key": ("缺少必填项", "required key is missing"),
+    "retired_cit_exempt_share": (
+        "键 {name!r} 已停用：北部湾经济区免征地方分享部分企业所得税改按桂政发〔2020〕42号的条件判定"
+        "（新注册开办，自取得第一笔主营业务收入的纳税年度起 5 年），行业是否符合条件用 local_cit_exemption 指定",
+        "key {name!r} is retired: the Beibu Gulf local CIT exemption follows the conditions of 桂政发〔2020〕42号 "
+        "(newly registered, 5 tax years from the first main-business revenue); say whether an industry qualifies "
+        "with local_cit_exemption",
+    ),
+    "retired_vat_refund": (
+        "键 {name!r} 已停用：留抵退税按项目投资进项税额形成的增量留抵税额计算（公告2019年第39号、2022年第14号），"
+        "退还比例用 vat_credit_refund_share 设置",
+        "key {name!r} is retired: VAT credit refunds follow from the incremental excess credit of the project's "
+        "investment (公告2019年第39号, 2022年第14号); set the refunded share with vat_credit_refund_share",
+    ),
+    "investment_shares_sum": (
+        "设备与房屋建筑占投资比例之和 {total} 超过 1",
+        "equipment and buildings together are {total} of the investment, more than 1",
+    ),
     "share_range": ("比例 {value} 应在 0 到 1 之间", "share {value} must be within [0, 1]"),
     "share_decimals": ("比例 {value} 最多六位小数", "share {value} may have at most six decimals"),
     "money_decimals": ("金额 {value} 最多两位小数", "amount {value} may have at most two decimals"),
@@ -157,6 +174,107 @@ def bilingual(key: str, **params: object) -> str:
     return zh if zh == en else f"{zh} / {en}"
 
 
+# Parameter uncertainty (sim/scenario/uncertainty.py), sensitivity studies and cluster runs.
+MESSAGES.update(
+    {
+        "uncertainty_needs": ("{dist} 分布需要给出 {name}", "a {dist} distribution needs {name}"),
+        "uncertainty_not_for": ("{dist} 分布不使用 {name}", "a {dist} distribution takes no {name}"),
+        "uncertainty_bounds": ("下限 {low} 应小于上限 {high}", "low {low} must be below high {high}"),
+        "uncertainty_mode": ("众数 {mode} 应在上下限之间", "mode {mode} must lie within low..high"),
+        "uncertainty_lognormal_low": (
+            "对数正态分布的下限 {low} 不能为负",
+            "a lognormal's low {low} must not be negative",
+        ),
+        "uncertainty_mass": (
+            "上下限之间只含分布的 {mass}（至少应为 {least:.0%}），取值将由上下限而非分布决定",
+            "the bounds keep only {mass} of the distribution (at least {least:.0%}): they, not it, would decide",
+        ),
+        "uncertainty_unknown_path": (
+            "{path!r} 不是可设不确定性的数值模型参数（population、behavior、assessment、parties、targets 之下）{hint}",
+            "{path!r} is not a numeric model parameter that can be uncertain (under population, behavior, "
+            "assessment, parties, targets){hint_en}",
+        ),
+        "uncertainty_duplicate": ("参数 {path} 已由 {other!r} 给出", "parameter {path} is already given as {other!r}"),
+        "uncertainty_bound_invalid": (
+            "取值 {value} 不是该参数允许的值：{reason}",
+            "value {value} is not one this parameter allows: {reason_en}",
+        ),
+        "uncertainty_set_invalid": (
+            "参数组合 {values} 不成立：{reason}",
+            "the parameter set {values} is not valid: {reason_en}",
+        ),
+        "sensitivity_no_uncertainty": (
+            "情景没有 uncertainty 部分，无从分析敏感性",
+            "the scenario has no uncertainty block to study",
+        ),
+        "sensitivity_too_many_runs": (
+            "该研究需要模拟 {runs} 次，超过上限 {limit}；请减少 --samples",
+            "the study needs {runs} simulations, more than the limit of {limit}: lower --samples",
+        ),
+        "scheduler_unreachable": (
+            "无法连接 Dask 调度器 {address}：{detail}",
+            "cannot reach the Dask scheduler at {address}: {detail}",
+        ),
+        "sensitivity_morris_samples": (
+            "Morris 方法至少需要 2 条轨迹（--samples 2），σ 才有意义；当前为 {value}",
+            "Morris needs at least 2 trajectories (--samples 2) for σ to mean anything, not {value}",
+        ),
+        "sensitivity_sobol_samples": (
+            "Sobol 方法的 --samples 应为 2 的幂（如 256、512），当前为 {value}",
+            "Sobol's --samples must be a power of two (such as 256 or 512), not {value}",
+        ),
+        # labels of model parameters that have no default in sim/parameters/model.yaml
+        "param_ftz_entities": ("自贸片区现有市场主体数", "market entities registered in the FTZ"),
+        "param_new_per_year": ("每年新设市场主体数", "new entities a year"),
+        "param_reinvest_rate_per_year": ("赴协同区再投资的年概率", "yearly chance of reinvesting in the zone"),
+        "param_revenue_yuan_median": ("主体营业收入中位数", "median revenue of an entity"),
+        "param_revenue_yuan_sigma": ("主体营业收入对数标准差", "spread (log sd) of entities' revenue"),
+        "param_vat_burden": ("增值税税负率", "VAT burden on revenue"),
+        "param_profit_margin": ("利润率", "profit margin"),
+        "param_cit_rate": ("一般企业所得税税率", "CIT rate of general entities"),
+        "param_payroll_share": ("工资薪金占营业收入比例", "payroll as a share of revenue"),
+        "param_land_ha_per_project": ("每个项目用地", "land per project"),
+        "param_build_months": ("项目建设期（月）", "construction months of a project"),
+        "param_rampup_months": ("达产期（月）", "ramp-up months to full production"),
+        "param_land_ha": ("可供项目用地", "land available to projects"),
+        "param_area_km2": ("面积", "area"),
+        "param_region_growth": ("全区同口径增长率（考核基准）", "the region's growth (assessment benchmark)"),
+        "param_weight": ("考核权重", "assessment weight"),
+        "param_points_per_pp": ("每高出 1 个百分点得分", "points per percentage point above the region"),
+        "param_innovation_bonus": ("制度创新成果加分", "points per innovation award"),
+        "param_pass_score": ("考核合格分数线", "assessment pass mark"),
+        "param_revoke_after_failed_years": ("连续不合格撤销年数", "failed years before revocation"),
+        "param_min_base": ("计算增速的最小基数", "smallest base growth is measured against"),
+        "param_window_years": ("增速按几年滚动合计计算", "years summed for the growth rate"),
+        # the sensitivity chart and page
+        "sensitivity_title_morris": ("{name}：Morris 筛选", "{name}: Morris screening"),
+        "sensitivity_title_sobol": ("{name}：Sobol 敏感性指数", "{name}: Sobol sensitivity indices"),
+        "sensitivity_panel": ("{party}：{measure}", "{party}: {measure}"),
+        "sensitivity_measure_receipts": ("期内累计分成收入", "receipts over the horizon"),
+        "sensitivity_measure_gain": ("期内累计增益（相对无协议）", "gain over the horizon (against no agreement)"),
+        "sensitivity_index_mu_star": ("μ*（平均绝对效应，95% 区间）", "μ* (mean absolute effect, 95% interval)"),
+        "sensitivity_index_sigma": ("σ（效应离散度：非线性或交互）", "σ (spread: non-linear or interacting)"),
+        "sensitivity_index_S1": ("一阶指数 S1（95% 区间）", "first-order S1 (95% interval)"),
+        "sensitivity_index_ST": ("总效应指数 ST（95% 区间）", "total-order ST (95% interval)"),
+        "sensitivity_axis_morris": (
+            "输入从下限移到上限时输出的变化（万元）",
+            "change of the output across an input's range (10,000 yuan)",
+        ),
+        "sensitivity_axis_sobol": ("占输出方差的比例", "share of the output's variance"),
+        "sensitivity_note": (
+            "样本量 {samples}，共模拟 {runs} 次；各样本点使用同一随机种子 {seed}（公共随机数）",
+            "{samples} samples, {runs} simulations; every sample point uses the same seed {seed} (common random "
+            "numbers)",
+        ),
+        "sensitivity_drivers": ("{what} 的主要驱动因素：{inputs}", "what drives {what}: {inputs}"),
+        "sensitivity_page_intro": (
+            "哪些不确定参数决定各方的{measure}（按影响从大到小，前三项）：",
+            "Which uncertain inputs drive each party's {measure} (the three largest first):",
+        ),
+    }
+)
+
+
 # Pydantic's own error types, in the same two languages.
 MESSAGES.update(
     {
@@ -182,6 +300,10 @@ MESSAGES.update(
             "year {age} since start is not covered by the ratio phases of agreement {agreement}",
         ),
         "size_mix_sum": ("规模结构比例之和应为 1", "size mix shares must sum to 1"),
+        "size_mix_partial": (
+            "small_micro 与 general 须同时给出（都不给时按法定标准划分规模）",
+            "give small_micro and general together, or neither (then the statutory thresholds decide the size)",
+        ),
         "industry_area": (
             "有多个自贸片区时，产业须指明 area",
             "with several FTZ areas each industry must name its area",
@@ -601,7 +723,7 @@ MESSAGES.update(
         "unit_multiple": ("倍", "times"),
         "target_label_tax_revenue_yuan": ("税收收入", "tax revenue"),
         "target_label_industrial_output_yuan": ("规上工业总产值", "industrial output above designated size"),
-        "target_label_entities_multiple": ("市场主体数较起始年", "market entities against the first year"),
+        "target_label_entities_multiple": ("市场主体数较期初存量", "market entities against the starting stock"),
         "target_label_fdi_share_of_region": ("实际使用外资占全区比重", "share of the region's FDI"),
         "target_label_trade_share_of_region": ("进出口占全区比重", "share of the region's trade"),
         "figure_range_note": ("；5%、95% 分位为各次模拟的分位数", "; the 5% and 95% figures are percentiles over them"),
@@ -629,6 +751,8 @@ MESSAGES.update(
         "sheet_assessment": ("考核", "assessment"),
         "sheet_targets": ("目标进度", "targets"),
         "sheet_assumptions": ("假设", "assumptions"),
+        "sheet_risk": ("风险", "risk"),
+        "sheet_zone_risk": ("各协议风险", "risk by agreement"),
         "report_case": (
             "{name}（{computed}，随机种子 {seed}，{n} 次模拟，校验值 {sha}…）",
             "{name} ({computed}, seed {seed}, {n} replications, checksum {sha}…)",
@@ -729,5 +853,280 @@ MESSAGES.update(
         "step_host": ("承接方分成", "host's receipts"),
         "stock_to_host": ("承接方", "host"),
         "stock_to_origin": ("来源方", "origin"),
+    }
+)
+
+# Figures over every replication: gains against the no-agreement world, risk, land, what holds one replication.
+MESSAGES.update(
+    {
+        "party_region": ("区域整体", "the region as a whole"),
+        "col_with_agreement": ("有协议时收入", "receipts with the agreements"),
+        "col_without_agreement": ("无协议时收入", "receipts without the agreements"),
+        "col_gain": ("协议增益", "gain from the agreements"),
+        "col_gain_mean": ("增益平均值", "gain, mean"),
+        "col_gain_median": ("增益中位数", "gain, median"),
+        "col_gain_p5": ("增益5%分位数", "gain, 5th percentile"),
+        "col_gain_p95": ("增益95%分位数", "gain, 95th percentile"),
+        "col_gain_positive": ("增益为正的概率（%）", "probability the gain is positive (%)"),
+        "col_receipts_median": ("分成中位数", "receipts, median"),
+        "col_value_at_risk": ("风险价值（分成5%分位数）", "value at risk (receipts, 5th percentile)"),
+        "col_shortfall": ("较中位数少收", "shortfall from the median"),
+        "col_net_benefit_median": ("净财政收益中位数", "net fiscal benefit, median"),
+        "col_net_benefit_p5": ("净财政收益5%分位数", "net fiscal benefit, 5th percentile"),
+        "col_net_benefit_p95": ("净财政收益95%分位数", "net fiscal benefit, 95th percentile"),
+        "col_revocation_probability": ("被撤销的概率（%）", "probability of revocation (%)"),
+        "col_pass_rate": ("考核达标率（%）", "assessment pass rate (%)"),
+        "col_floor_binds": ("保底触发的概率（%）", "probability the host's floor binds (%)"),
+        "col_cap_reached": ("达到封顶的概率（%）", "probability the origin's cap is reached (%)"),
+        "col_revoked_by_year": ("截至当年已撤销的概率（%）", "probability revoked by that year (%)"),
+        "col_pass_rate_year": ("当年考核达标率（%）", "pass rate that year (%)"),
+        "col_floor_binds_year": ("当年保底触发的概率（%）", "probability the floor binds that year (%)"),
+        "col_cap_reached_by_year": ("截至当年达到封顶的概率（%）", "probability the cap is reached by then (%)"),
+        "col_outcome": ("结果", "outcome"),
+        "col_median": ("中位数", "median"),
+        "col_p5": ("5%分位数", "5th percentile"),
+        "col_p95": ("95%分位数", "95th percentile"),
+        "land_landed": ("落地项目数（个）", "projects landed (count)"),
+        "land_gave_up_stayed": (
+            "放弃等待、留在自贸试验区的项目数（个）",
+            "projects that gave up and stayed in the FTZ (count)",
+        ),
+        "land_gave_up_lost": (
+            "放弃等待、流失出区域的项目数（个）",
+            "projects that gave up and left the region (count)",
+        ),
+        "land_waiting": ("期末仍在等待用地的项目数（个）", "projects still waiting for land at the end (count)"),
+        "land_stayed_in_ftz": (
+            "无开放协同区、留在自贸试验区的项目数（个）",
+            "projects with no open zone that stayed in the FTZ (count)",
+        ),
+        "land_lost_to_region": (
+            "无开放协同区、流失出区域的项目数（个）",
+            "projects with no open zone lost to the region (count)",
+        ),
+        "land_zone_granted": ("协同区供地（公顷）", "zone land granted (hectares)"),
+        "land_zone_released": ("协同区释放用地（公顷）", "zone land released (hectares)"),
+        "land_ftz_used": ("自贸试验区内用地（公顷）", "FTZ land used (hectares)"),
+        "land_ftz_used_without": (
+            "无协议时自贸试验区内用地（公顷）",
+            "FTZ land used without the agreements (hectares)",
+        ),
+        "view_gains": ("与无协议相比的收入增益", "Gains against no agreement"),
+        "view_replications": ("全部模拟汇总（期内合计）", "All replications (totals over the horizon)"),
+        "view_risk": ("各方风险指标（期内合计）", "Risk figures by party (totals over the horizon)"),
+        "view_zone_risk": ("各协议风险指标", "Risk figures by agreement"),
+        "view_risk_years": ("逐年风险指标", "Risk figures year by year"),
+        "view_land": ("用地结果（全部模拟）", "Land outcomes (all replications)"),
+        "figure_gains": (
+            "有协议、无协议时收入为 {n} 次模拟的平均值（各先取整到分，增益 = 有协议 − 无协议）；"
+            "5%、95% 分位为各次模拟增益的分位数",
+            "receipts with and without the agreements are means over {n} replications (each rounded to the fen "
+            "first; gain = with − without); the 5% and 95% figures are percentiles of the gain over them",
+        ),
+        "figure_over_replications": (
+            "基于全部 {n} 次模拟：金额为中位数及5%、95%分位数，概率为出现该结果的模拟次数占比",
+            "over all {n} replications: amounts are medians and 5th and 95th percentiles, probabilities the share "
+            "of replications in which it happens",
+        ),
+        "wb_sheet_gains": ("协议增益（{unit}）", "Gains ({unit})"),
+        "wb_sheet_replications": ("全部模拟汇总（{unit}）", "All replications ({unit})"),
+        "wb_sheet_risk": ("风险指标（{unit}）", "Risk ({unit})"),
+        "wb_sheet_zone_risk": ("各协议风险", "Risk by agreement"),
+        "wb_sheet_risk_years": ("逐年风险", "Risk by year"),
+        "wb_sheet_land": ("用地结果", "Land"),
+        "wb_note_replication_1": ("第 1 次模拟的明细", "replication 1's detail"),
+        "wb_replication_1": (
+            "分配结果、计算明细、统计数据、净财政收益各表，以及 allocation*.csv、net_benefit.csv、statistics*.csv、"
+            "ledger.csv、events.csv、projects.csv、assessment.csv 为第 1 次模拟（随机种子 {seed}）的明细；"
+            "“协议增益”“全部模拟汇总”“风险”“用地结果”各表及 gains.csv、replications.csv 覆盖全部 {n} 次模拟",
+            "the allocation, steps, statistics and net benefit sheets, and allocation*.csv, net_benefit.csv, "
+            "statistics*.csv, ledger.csv, events.csv, projects.csv, assessment.csv, are replication 1's detail "
+            "(seed {seed}); the gains, all-replications, risk and land sheets, gains.csv and replications.csv "
+            "cover all {n} replications",
+        ),
+        "report_risk": ("{name}：风险指标", "{name}: risk figures"),
+        "report_zone_risk": ("{name}：各协议风险指标", "{name}: risk figures by agreement"),
+    }
+)
+
+# calibration and backtest (`ftzshare calibrate`, sim/scenario/schema.py Calibration, analysis/calibration.py)
+MESSAGES.update(
+    {
+        "calibration_missing": ("情景没有 calibration 块，无从校准", "the scenario has no calibration block to fit"),
+        "calibration_population": ("校准需要 population 块", "calibration needs a population block"),
+        "calibration_bounds": (
+            "下限 {lower} 应小于上限 {upper}",
+            "lower bound {lower} must be below upper bound {upper}",
+        ),
+        "calibration_start": (
+            "初始值 {value} 应在 [{lower}, {upper}] 之内",
+            "start value {value} must be within [{lower}, {upper}]",
+        ),
+        "calibration_unit": ("{quantity} 的单位应为 {unit}", "{quantity} is measured in {unit}"),
+        "calibration_mid_year": (
+            "{quantity} 是年度流量，只能按全年比较（at: year_end）",
+            "{quantity} is a flow of a year: compare it for the whole year (at: year_end)",
+        ),
+        "calibration_path_scope": (
+            "只能校准 population 中的参数：{value!r}",
+            "only parameters of the population can be fitted: {value!r}",
+        ),
+        "calibration_path_unknown": (
+            "键路径 {value!r} 中没有 {part!r}{hint}",
+            "key path {value!r} has no {part!r}{hint_en}",
+        ),
+        "calibration_path_number": ("键路径 {value!r} 不是一个数值参数", "key path {value!r} does not name a number"),
+        "calibration_bound_field": (
+            "边界 {value} 超出该参数的取值范围：{detail}",
+            "bound {value} is outside what the parameter accepts: {detail}",
+        ),
+        "calibration_year": (
+            "观测年度 {value} 不在情景期间 {start}–{end} 内",
+            "observed year {value} is outside the horizon {start}–{end}",
+        ),
+        "calibration_title": ("回测：公开数据与校准后模拟", "Backtest: published figures and the calibrated model"),
+        "calibration_published": ("公开数据", "published"),
+        "calibration_median": ("模拟中位数", "simulated median"),
+        "calibration_range": ("模拟 5%–95% 区间", "simulated 5–95% range"),
+        "calibration_note": (
+            "{replications} 次重复模拟；年中数据取前后两个年末的平均；空心点权重为 0，只作回测、不参与拟合。",
+            "{replications} replications; mid-year figures are the mean of the year-ends around them; "
+            "hollow points have weight 0: backtested, not fitted.",
+        ),
+        "calibration_not_fitted": ("（未参与拟合）", " (not fitted)"),
+        "calibration_nothing_fitted": (
+            "没有权重大于 0 的观测值，无从拟合",
+            "no observation has a weight above 0: nothing to fit",
+        ),
+        "calibration_unit_entities": ("户数（家）", "entities"),
+        "calibration_unit_100m": ("亿元", "100 million yuan"),
+    }
+)
+
+# Ratio tuning (`ftzshare tune`, the app's 寻找比例 tab, `analysis.tuning`).
+MESSAGES.update(
+    {
+        "tune_confidence_invalid": ("置信水平 {value!r} 应在 (0, 1] 内", "confidence {value!r} must be within (0, 1]"),
+        "tune_capped_term_needs_terms": (
+            "协议 {agreement} 没有封顶或到期年度，不能按 capped_term 形式寻找比例",
+            "agreement {agreement} has no cap and no sunset: the capped_term shape needs one",
+        ),
+        "tune_title": ("寻找分成比例：{agreement}", "Finding a ratio: {agreement}"),
+        "tune_x": ("来源方分成比例", "origin's share"),
+        "tune_y": ("十年收益现值（较无协议）", "10-year gain, present value (vs no agreement)"),
+        "tune_band": ("5%–95% 区间", "5–95% range"),
+        "tune_feasible_band": ("可行区间", "feasible range"),
+        "tune_feasible": (
+            "双方都能接受的来源方分成比例：{low}–{high}（每方十年收益现值为正的概率不低于 {confidence}）",
+            "origin shares both sides can sign: {low}–{high} (each side's 10-year gain positive in at least "
+            "{confidence} of replications)",
+        ),
+        "tune_infeasible_origin": (
+            "没有可行比例：即使来源方分得全部增量，其十年收益现值（{confidence} 置信）仍差 {shortfall} 元",
+            "no ratio is feasible: even with the whole increment the origin's 10-year gain ({confidence} "
+            "confidence) falls short by {shortfall} yuan",
+        ),
+        "tune_infeasible_host": (
+            "没有可行比例：即使承接方分得全部增量，其十年收益现值（{confidence} 置信）仍差 {shortfall} 元",
+            "no ratio is feasible: even with the whole increment the host's 10-year gain ({confidence} "
+            "confidence) falls short by {shortfall} yuan",
+        ),
+        "tune_infeasible_both": (
+            "没有可行比例：双方不能同时获益，在最接近的比例 {share} 下双方合计仍差 {shortfall} 元",
+            "no ratio is feasible: the sides cannot both gain; at the closest share {share} they fall short by "
+            "{shortfall} yuan together",
+        ),
+        "tune_note_joint_flat": (
+            "努力程度不随分成比例变化（无行为弹性），双方合计收益与比例无关，故无“合计最大”比例",
+            "effort does not respond to the shares (no behaviour elasticities): the joint gain does not depend on "
+            "the split, so there is no joint-gain ratio",
+        ),
+        "tune_shapley_two_parties": (
+            "只有两方、一个协议：沙普利值不适用（等于平分合计收益）",
+            "two parties, one agreement: the Shapley value does not apply (it halves the joint gain)",
+        ),
+        "tune_shapley_too_many": (
+            "共享同一来源方或承接方的协议超过 {limit} 个，联盟模拟过多，未计算沙普利值",
+            "more than {limit} agreements share the origin or host: too many coalitions to simulate, no Shapley value",
+        ),
+        "tune_shapley_removed": (
+            "联盟价值：联盟外的协议从情景中删除后以相同随机种子重新模拟",
+            "coalition values: agreements outside a coalition are removed from the scenario and simulated again "
+            "with the same seed",
+        ),
+        "tune_method_resplit": (
+            "每个比例由同一批模拟重新分账（行为不随比例变化）",
+            "each ratio re-splits the same simulations (behaviour does not respond to the ratio)",
+        ),
+        "tune_method_resimulate": (
+            "每个比例以相同随机数重新模拟（行为随比例变化）",
+            "each ratio is simulated again with common random numbers (behaviour responds to the ratio)",
+        ),
+        "tune_candidate_nash": ("纳什谈判解", "Nash bargaining"),
+        "tune_candidate_shapley": ("沙普利值", "Shapley value"),
+        "tune_candidate_joint": ("合计收益最大", "joint gain maximum"),
+        "tune_candidate_host_share": ("承接方收益最大", "host's best"),
+        "tune_candidate_break_even_origin": ("来源方盈亏平衡", "origin breaks even"),
+        "tune_candidate_break_even_host": ("承接方盈亏平衡", "host breaks even"),
+        "tune_candidate_formula": ("三因素公式", "apportionment formula"),
+        "tune_candidate_current": ("现行比例", "current ratio"),
+        "tune_tuned": ("推荐比例（{objective}）", "tuned ratio ({objective})"),
+        "tune_none": ("无", "none"),
+        "tune_explain_at": ("比例 {share} 下", "at share {share}"),
+        "tune_explain_gain": ("{party}十年收益现值", "{party}'s 10-year gain"),
+        "tune_explain_positive": ("{party}收益为正的概率", "probability {party} gains"),
+        "tune_explain_break_even": ("{party}盈亏平衡比例", "{party} breaks even at"),
+        "sheet_tuning": ("比例测算", "ratios"),
+        "sheet_candidates": ("候选比例", "candidates"),
+        "col_origin_share": ("来源方分成比例", "origin's share"),
+        "col_candidate": ("候选", "candidate"),
+        "col_origin_gain": ("来源方收益现值", "origin's gain (PV)"),
+        "col_host_gain": ("承接方收益现值", "host's gain (PV)"),
+        "col_origin_gain_p5": ("来源方收益 5%", "origin's gain 5%"),
+        "col_origin_gain_p95": ("来源方收益 95%", "origin's gain 95%"),
+        "col_host_gain_p5": ("承接方收益 5%", "host's gain 5%"),
+        "col_host_gain_p95": ("承接方收益 95%", "host's gain 95%"),
+        "col_origin_positive": ("来源方获益概率", "P(origin gains)"),
+        "col_host_positive": ("承接方获益概率", "P(host gains)"),
+        "tune_figure_note": (
+            "收益为较无协议情形的十年净财政收益现值（贴现率 {rate}），{n} 次模拟，随机种子 {seed}",
+            "gains are 10-year net fiscal gains against no agreement, present value at {rate}, {n} replications, "
+            "seed {seed}",
+        ),
+    }
+)
+
+# The app's "find a ratio" tab (app.py, analysis/app_support.py) and the uploader's rejection line.
+MESSAGES.update(
+    {
+        "app_tab_find": ("寻找比例", "find a ratio"),
+        "app_find_agreement": ("协议", "agreement"),
+        "app_find_shape": ("比例形式", "ratio shape"),
+        "app_find_shape_flat": ("单一比例（不设到期、封顶）", "one share (no sunset, no cap)"),
+        "app_find_shape_phased": ("分阶段比例（各阶段同步平移）", "phased (all phases shifted together)"),
+        "app_find_shape_capped_term": ("单一比例，保留封顶与到期", "one share, cap and sunset kept"),
+        "app_find_confidence": ("置信水平（每方获益的模拟占比）", "confidence (replications each side gains in)"),
+        "app_find_needs_simulation": (
+            "寻找比例需要可模拟的情景（含 population 部分）：「{name}」只能结算实际台账",
+            "finding a ratio needs a simulated scenario (with a population block): “{name}” can only settle records",
+        ),
+        "app_find_progress": ("正在寻找比例（{n} 次模拟）…", "finding ratios ({n} replications)…"),
+        "app_find_expected": (
+            "图表与表格为 {n} 次模拟的期望值（均值），阴影为 5%–95% 区间，金额单位：{unit}",
+            "expected values (means) over {n} replications, bands 5–95%, amounts in {unit}",
+        ),
+        "app_find_pick": ("候选比例", "candidate ratio"),
+        "app_find_option": ("{candidate}：{share}", "{candidate}: {share}"),
+        "app_find_apply": ("应用到分成比例", "apply to the ratio table"),
+        "app_find_applied": (
+            "已将「{candidate}」{share} 应用于「{agreement}」的分成比例（见上方比例表与分享链接）",
+            "applied “{candidate}” {share} to the ratio of “{agreement}” (see the ratio table above and the share "
+            "link)",
+        ),
+        "app_find_none": ("没有可应用的候选比例", "no candidate ratio to apply"),
+        "app_upload_rejected": (
+            "未接受此文件：应不超过 {size}，类型为 {types}",
+            "file not accepted: at most {size}, of type {types}",
+        ),
     }
 )

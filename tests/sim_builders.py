@@ -25,8 +25,7 @@ INDUSTRY = {
     "size_mix": {"small_micro": 0.0, "general": 1.0, "high_tech": 0.0},
     "production_share": {"revenue": 0.5, "payroll": 0.5, "profit": 0.5},
     "exit_rate_per_year": 0.0,
-    "cit_exempt_share": 0.0,
-    "vat_refund_probability": 0.0,
+    "local_cit_exemption": False,
 }
 
 WORLD = {

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 
 from analysis.cli import main
@@ -29,8 +30,9 @@ EXAMPLE = ROOT / "scenarios" / "example"
 
 def test_assessment_points_as_the_rule_text_says():
     # seeds/000 §四(三): growth of trade and FDI against the region's, each weighted; above earns, below loses;
-    # awards earn bonus points. Trade 100 → 120: +20% vs the region's 8% = +12 pp × 0.5 = +6.0; FDI 100 → 102:
-    # +2% vs 5% = −3 pp × 0.5 = −1.5; one award × 5 = +5. Points 9.5 ≥ 0: pass.
+    # awards earn bonus points. Trade 100 M → 120 M yuan: +20% vs the region's 8% = +12 pp × 0.5 = +6.0; FDI
+    # 100 M → 102 M (its three-year sum is one year long in the zone's second year): +2% vs 5% = −3 pp × 0.5 =
+    # −1.5; one award × 5 = +5. Points 9.5 ≥ 0: pass.
     rule = Assessment.model_validate(
         {
             "indicators": {
@@ -39,14 +41,19 @@ def test_assessment_points_as_the_rule_text_says():
             },
             "innovation_bonus": 5,
             "pass_score": 0,
+            "excess_growth_cap": 0.2,
         }
     )
-    verdict = assess(rule, [{"trade": 100, "fdi": 100}, {"trade": 120, "fdi": 102}], awards=1)
+    m = 1_000_000
+    verdict = assess(rule, [{"trade": 100 * m, "fdi": 100 * m}, {"trade": 120 * m, "fdi": 102 * m}], awards=1)
     assert verdict.points == pytest.approx(9.5) and verdict.passed
-    # without the award and with FDI falling to 80 (−20% vs 5%: −12.5): 6 − 12.5 = −6.5 → fail
-    assert assess(rule, [{"trade": 100, "fdi": 100}, {"trade": 120, "fdi": 80}], 0).points == pytest.approx(-6.5)
-    # no previous year: no growth rate, no points from that indicator
-    assert assess(rule, [{"trade": 5, "fdi": 5}], 0).growth == {"trade": None, "fdi": None}
+    # without the award and with FDI falling to 80 M (−20% vs 5% = −25 pp, counted up to the cap of 20 pp:
+    # −10): 6 − 10 = −4 → fail
+    fell = assess(rule, [{"trade": 100 * m, "fdi": 100 * m}, {"trade": 120 * m, "fdi": 80 * m}], 0)
+    assert fell.points == pytest.approx(-4.0) and not fell.passed
+    # the zone's first year (no year before it): not assessed, no growth rate, no points, awards or not
+    first = assess(rule, [{"trade": 5 * m, "fdi": 5 * m}], 2)
+    assert (first.assessed, first.points, first.growth) == (False, 0.0, {"trade": None, "fdi": None})
 
 
 def test_revoked_after_two_failed_years_in_a_row():
@@ -57,7 +64,8 @@ def test_revoked_after_two_failed_years_in_a_row():
 
 def test_target_progress_and_the_year_reached():
     # 2025 target: tax ≥ 30 bn; entities doubled; FDI ≥ 40% of the region's (10 bn in 2023 growing 5%).
-    # Tax 20, 28, 31, 35 bn → reached 2025, met. Entities 100, 150, 190, 210 → ×1.9 in 2025: not met, reached 2026.
+    # Tax 20, 28, 31, 35 bn → reached 2025, met. Entities: 100 at the start, then 100, 150, 190, 210 → ×1.9 in
+    # 2025: not met, reached 2026.
     # FDI 3.6, 4.3, 4.5 bn against 10, 10.5, 11.025 bn → 36%, 40.95%, 40.8%: reached 2024, met in 2025.
     targets = Targets.model_validate(
         {
@@ -75,7 +83,7 @@ def test_target_progress_and_the_year_reached():
         "fdi": np.array([3.6e9, 4.3e9, 4.5e9, 5e9]),
         "trade": np.zeros(4),
     }
-    rows = {p.target: p for p in progress(targets, indicators, 2023)}
+    rows = {p.target: p for p in progress(targets, indicators, 2023, entities_at_start=100.0)}
     assert rows["tax_revenue_yuan"].reached_year == 2025 and rows["tax_revenue_yuan"].met_by_target_year
     assert rows["entities_multiple"].reached_year == 2026 and not rows["entities_multiple"].met_by_target_year
     assert rows["fdi_share_of_region"].values[1] == pytest.approx(0.4095238)
@@ -284,8 +292,9 @@ def test_compare_unrelated_scenarios_and_same_bytes_twice(tmp_path):
         assert main(["compare", *paths, "--out", str(tmp_path / name), "--lang", "en"]) == 0
     for path in sorted((tmp_path / "a").iterdir()):
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
-    rows = (tmp_path / "a" / "comparison_summary.csv").read_text(encoding="utf-8").splitlines()
-    assert any(row.startswith("qinzhou,qinzhou_ftz") and row.endswith(",,") for row in rows)
+    rows = pd.read_csv(tmp_path / "a" / "comparison_summary.csv", dtype=str, keep_default_na=False)
+    qinzhou = rows[(rows["scenario"] == "qinzhou") & (rows["party"] == "qinzhou_ftz")]
+    assert len(qinzhou) == 1 and (qinzhou[["vs_baseline", "npv_vs_baseline"]] == "").all(axis=None)
 
 
 def test_compare_refuses_a_bad_baseline_and_bad_files(tmp_path, capsys):

@@ -4,11 +4,13 @@ re-split or re-simulate, bad values and bad links shown as messages, the languag
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analysis.app_support import cell_label, encode_link
+from analysis.app_support import cell_label, decode_link, encode_link
 from analysis.outputs.presentation import WAN, YI, Names
 from analysis.projection import CENTRAL, HOST, ORIGIN, project
 from sim.messages import render
@@ -236,3 +238,99 @@ def test_ledger_uploads(app, name, content, words):
     assert not app.exception
     shown = [e.value for e in app.error] + [s.value for s in app.success]
     assert any(words in text for text in shown), shown
+
+
+# ---------------------------------------------------------------- find a ratio
+
+
+def _pv_gains_by_hand(scenario, outcomes, party: str, rate: float = 0.03) -> float:
+    """The mean over replications of `party`'s 10-year PV net gain (yuan), year by year from the contract's
+    `net_benefit` — apart from `analysis.tuning`."""
+    from analysis.projection import holders, net_benefit
+
+    row = holders(scenario).index(party)
+    years = min(10, scenario.horizon.years)
+    per = [sum(int(net_benefit(scenario, o)[row, y]) / 100 / (1 + rate) ** y for y in range(years)) for o in outcomes]
+    return sum(per) / len(per)
+
+
+def _flat(scenario, share: float):
+    """The Nanning scenario with one share from 2025, no sunset, no cap: what a flat candidate means."""
+    a = scenario.agreements[0]
+    written = a.model_copy(
+        update={
+            "ratio": {"basis": "calendar_year", "schedule": [{"from": 2025, "origin": share}]},
+            "sunset_year": None,
+            "cap": {"origin_cumulative_yuan": None},
+        }
+    )
+    return scenario.model_copy(update={"agreements": [written]})
+
+
+def _candidates(at: AppTest):
+    """The candidates table: one row per candidate, named first (the grid names them in its last column)."""
+    found = [f for f in tables(at) if list(f.columns)[0] == "候选"]
+    assert len(found) == 1, [list(f.columns) for f in tables(at)]
+    return found[0]
+
+
+def test_find_a_ratio_shows_the_candidates_with_the_gains_at_each(app):
+    open_tab(app, "find")
+    assert not app.exception, app.exception
+    assert "双方都能接受的来源方分成比例" in app.success[0].value
+    assert any("3 次模拟的期望值" in c.value for c in app.caption)
+    picker = app.selectbox(key="find_candidate")
+    assert "纳什谈判解" in " ".join(picker.options) and not any("现行比例" in o for o in picker.options)
+    candidates = _candidates(app)
+    assert {"纳什谈判解", "来源方盈亏平衡", "现行比例"} <= set(candidates["候选"])
+    gain = next(c for c in candidates.columns if c.startswith("南宁片区十年收益现值（"))
+    unit = {"亿元": YI, "万元": WAN}[gain.split("（")[1].rstrip("）")]
+    row = candidates[candidates["候选"] == "纳什谈判解"].iloc[0]
+    share = float(row["来源方分成比例"])
+    # settled by hand at that ratio: a simulation of its own with the ratio written in
+    scenario = _flat(load_scenario(ROOT / "scenarios" / "guangxi" / "nanning.yaml"), share)
+    outcomes = project(scenario, scenario.population.seed, 3).outcomes
+    expected = _pv_gains_by_hand(scenario, outcomes, "nanning_ftz") * 100 / unit.fen_per
+    assert _shown(row[gain]) == pytest.approx(expected, abs=0.006 + abs(expected) * 1e-6)
+    assert _shown(row[gain]) > 0  # inside the feasible range the origin gains
+    grid = _frame(app, "来源方分成比例", "来源方获益概率")
+    money = [c for c in grid.columns if "收益" in c and "概率" not in c]
+    assert len(grid) >= 21 and len(money) == 6 and all(f"（{unit.label('zh')}）" in c for c in money)
+
+
+def test_applying_the_nash_candidate_changes_the_ratio_table_and_the_share_link(app):
+    open_tab(app, "find")
+    candidates = _candidates(app)
+    share = float(candidates[candidates["候选"] == "纳什谈判解"].iloc[0]["来源方分成比例"])  # four decimals shown
+    before = app.text_input(key="share").value
+    app.selectbox(key="find_candidate").set_value("nash").run()
+    app.button(key="find_apply").click().run()
+    assert not app.exception, app.exception
+    assert "已将「纳什谈判解」" in app.success[0].value and "南宁片区 → 南宁协同发展区" in app.success[0].value
+    grid = app.session_state["phases_now"]["nanning"]
+    assert grid["from"].tolist() == [2025] and pd.isna(grid["to"].iloc[0])
+    applied = float(grid["origin"].iloc[0])
+    assert applied == pytest.approx(share, abs=5e-5)
+    link = app.text_input(key="share").value
+    assert link != before
+    state = parse_qs(urlsplit(link).query)["state"][0]
+    terms = decode_link(state)[1]["agreements"]["nanning"]
+    assert terms["ratio"]["schedule"] == [{"from": 2025, "origin": applied}] and terms["sunset_year"] is None
+    # the figures follow: the results tab re-splits with the applied ratio in force
+    open_tab(app, "results")
+    assert app.session_state["computed"].projection.scenario.agreements[0].ratio.in_force(2030) == round(applied * 1e6)
+
+
+def test_an_infeasible_agreement_says_who_blocks_and_by_how_much(app):
+    # a guarantee to the host far above what the zone yields leaves the origin behind at every share
+    app.number_input(key="nanning-floor").set_value(5_000_000_000.0).run()
+    open_tab(app, "find")
+    assert not app.exception, app.exception
+    assert not app.success and "没有可行比例" in app.warning[0].value and "元" in app.warning[0].value
+    assert "纳什谈判解" not in " ".join(app.selectbox(key="find_candidate").options)
+
+
+def test_a_settlement_only_scenario_says_tuning_needs_a_simulation(app):
+    app.selectbox(key="scenario").set_value("example/guangxi_example").run()
+    open_tab(app, "find")
+    assert not app.exception and "寻找比例需要可模拟的情景" in app.info[-1].value

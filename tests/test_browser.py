@@ -316,6 +316,14 @@ def test_a_bad_upload_shows_its_message(server, browser, tmp_path):
     page.get_by_text("YAML 语法错误").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "05-bad-upload.png"), full_page=True)
     assert page.locator('[data-testid="stException"]').count() == 0  # a message, not a trace
+    # a file over the limit is refused by the browser itself: its line is in Chinese too, with the real limit
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# padding\n" * 120_000)
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(big))
+    alert = page.locator('.st-key-scenario_upload [data-testid="stFileChip"] [role="alert"]').first
+    alert.wait_for(timeout=30_000)
+    assert "1.0MB or smaller" in alert.inner_text()  # Streamlit's own, hidden under the Chinese one
+    assert "未接受此文件：应不超过 1 MB" in alert.evaluate("e => getComputedStyle(e, '::after').content")
 
 
 def test_settling_an_uploaded_ledger_and_a_bad_one(server, browser, tmp_path):
@@ -337,4 +345,29 @@ def test_settling_an_uploaded_ledger_and_a_bad_one(server, browser, tmp_path):
     )
     upload.set_input_files(str(bad))
     page.get_by_text("超过两位小数").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_find_a_ratio_applies_a_candidate_to_the_ratio_table_and_the_link(server, browser):
+    page, _ = _open(browser, server)
+    _idle(page)
+    page.get_by_role("tab", name="寻找比例").click()
+    page.get_by_text("双方都能接受的来源方分成比例").first.wait_for(timeout=120_000)
+    _idle(page)
+    page.wait_for_function(
+        "() => document.querySelector('.st-key-share input').value.endsWith('&tab=find')", timeout=15_000
+    )
+    before = _share(page)
+    assert page.locator('[data-testid="stImage"] img').count() >= 1  # the chart `ftzshare tune` draws
+    page.screenshot(path=str(ARTIFACTS / "08-find-a-ratio.png"), full_page=True)
+    page.get_by_role("button", name="应用到分成比例").click()  # the first candidate: Nash
+    page.get_by_text("已将「纳什谈判解」").first.wait_for(timeout=120_000)
+    _idle(page)
+    page.wait_for_function(
+        "before => document.querySelector('.st-key-share input').value !== before", arg=before, timeout=15_000
+    )
+    shared = _share(page)
+    schedule = _linked(shared)["agreements"]["nanning"]["ratio"]["schedule"]
+    assert len(schedule) == 1 and schedule[0]["from"] == 2025 and 0 < schedule[0]["origin"] < 1
+    assert shared.endswith("&tab=find")
     assert page.locator('[data-testid="stException"]').count() == 0

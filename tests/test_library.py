@@ -48,8 +48,9 @@ KINDS = {
     "population": r"\bmodel parameters?\b|\bentity counts\b|\brevenues\b",
     "behavior": r"\bmodel parameters?\b|\belasticit",
 }
-# Run settings rather than figures about the world: how many years to project, the random seed.
-NOT_FIGURES = {("horizon",), ("population", "seed")}
+# Run settings rather than figures about the world: how many years to project, the random seed, a calibration's
+# search bounds (its observed figures each carry a `source` the schema requires).
+NOT_FIGURES = {("horizon",), ("population", "seed"), ("calibration",)}
 
 
 def _comment(line: str) -> str:

@@ -122,10 +122,9 @@ def _small_entity_cit(population: dict | None = None) -> dict[tuple[int, int], i
         population=population,
         horizon={"start_year": 2026, "years": 4},
     )
-    rng = np.random.default_rng(7)
-    sim = Model(s, rng).run()
+    sim = Model(s, np.random.SeedSequence(7)).run()
     assert sim.projects["landed"][0] < 12  # landed within 2026
-    ledger = ledger_of(sim, rng)
+    ledger = ledger_of(sim)
     cit = ledger.tax == TAX_INDEX["cit"]
     rows = zip(ledger.year[cit], ledger.month[cit], ledger.amount[cit], strict=True)
     return {(int(y), int(m)): int(a) for y, m, a in rows}
@@ -156,7 +155,7 @@ def test_a_scenario_overriding_the_small_micro_rate_still_wins_in_the_ledger():
 
 def test_model_defaults_come_from_the_data_and_scenarios_override_them():
     assert Growth().mean == float(parameter("model.industry.growth.mean").latest) == 0.05
-    assert SizeMix().small_micro == 0.6
+    assert SizeMix().small_micro is None and SizeMix().high_tech == 0.1  # small/micro by statutory thresholds
     assert Behavior().origin_referral_elasticity == 0.0
     pop = _population()
     assert pop.wage_yuan == 90_000 and isinstance(pop.wage_yuan, int)  # as the file has it: same canonical JSON

@@ -19,9 +19,8 @@ from sim.taxes import TAX_INDEX
 
 
 def simulate(s, seed=1):
-    rng = np.random.default_rng(seed)
-    sim = Model(s, rng).run()
-    return sim, ledger_of(sim, rng)
+    sim = Model(s, np.random.SeedSequence(seed)).run()
+    return sim, ledger_of(sim)
 
 
 def test_reinvestments_follow_the_hazard():
@@ -81,6 +80,16 @@ def _steady(s, seed=3):
     return {t: ledger.amount[rows & (ledger.tax == k)] for t, k in TAX_INDEX.items()}, ledger, rows, landed_month
 
 
+# Neither a small low-profit enterprise (assets: its investment of 1 ha × 60,000,000 > 50,000,000) nor crediting
+# input VAT (no equipment or buildings in its investment): its taxes are revenue × burden and the industry's rates.
+PLAIN = {"investment_yuan_per_ha": 60_000_000}
+NO_INPUT_VAT = {"equipment_share_of_investment": 0.0, "building_share_of_investment": 0.0}
+
+
+def plain(industry: dict | None = None, **top):
+    return world({**PLAIN, **(industry or {})}, population=NO_INPUT_VAT, **top)
+
+
 def test_tax_totals_equal_revenue_times_burden_and_rates():
     # Revenue 12,000,000 a year, half in the zone: 500,000 a month. In 2025 (a full year, constant):
     # VAT 3% → 15,000.00 a month, paid the next month: 12 payments = 180,000.00.
@@ -88,7 +97,7 @@ def test_tax_totals_equal_revenue_times_burden_and_rates():
     # 18,000.00. CIT 25% of zone profit (10% × 12,000,000 × 0.5 = 600,000) = 150,000.00 a year: quarterly
     # prepayments of 90% (33,750.00 each, Q4 2024 paid in Jan 2025) plus May's settlement of 2024's
     # remaining 10% (15,000.00) = 150,000.00.
-    taxes, *_ = _steady(world())
+    taxes, *_ = _steady(plain())
     assert taxes["vat"].sum() == 18_000_000 and len(taxes["vat"]) == 12
     assert taxes["urban_maintenance"].sum() == 1_260_000
     assert taxes["iit"].sum() == 1_800_000
@@ -97,22 +106,24 @@ def test_tax_totals_equal_revenue_times_burden_and_rates():
 
 
 def test_cit_settlement_in_may_and_quarterly_prepayments():
-    _, ledger, rows, _ = _steady(world())
+    _, ledger, rows, _ = _steady(plain())
     cit = rows & (ledger.tax == TAX_INDEX["cit"])
     assert sorted(ledger.month[cit]) == [1, 4, 5, 7, 10]
     assert ledger.amount[cit & (ledger.month == 5)][0] == 1_500_000  # 10% of 2024's 150,000.00
 
 
 def test_small_taxpayers_file_vat_quarterly():
-    taxes, ledger, rows, _ = _steady(world({"size_mix": {"small_micro": 1.0, "general": 0.0, "high_tech": 0.0}}))
+    # 40% of the revenue in the zone: sales 4,800,000 a year ≤ 5,000,000, a small-scale taxpayer: 3% = 144,000.00
+    taxes, ledger, rows, _ = _steady(plain({"production_share": {"revenue": 0.4, "payroll": 0.5, "profit": 0.5}}))
     vat = rows & (ledger.tax == TAX_INDEX["vat"])
-    assert sorted(ledger.month[vat]) == [1, 4, 7, 10] and taxes["vat"].sum() == 18_000_000
+    assert sorted(ledger.month[vat]) == [1, 4, 7, 10] and taxes["vat"].sum() == 14_400_000
 
 
 def test_local_cit_is_zero_during_the_exemption_window():
-    # Every project qualifies: for five years from its landing year its CIT rows carry only the central 60%
-    # and book all of it central, so the core's local part (and the pool) of CIT is zero.
-    s = world({"cit_exempt_share": 1.0}, horizon={"start_year": 2023, "years": 4})
+    # Every project qualifies (registered 2023–2025, inside the policy's window): for five years from its first
+    # year of revenue its CIT rows carry only the central 60% and book all of it central, so the core's local
+    # part (and the pool) of CIT is zero.
+    s = world({"local_cit_exemption": True}, horizon={"start_year": 2023, "years": 3})
     replication = replicate(s, np.random.SeedSequence(5), 0)
     ledger = replication.settlement.ledger
     cit = ledger.tax == TAX_INDEX["cit"]
@@ -120,13 +131,13 @@ def test_local_cit_is_zero_during_the_exemption_window():
     allocation = replication.settlement.allocation
     assert (allocation.pool[..., TAX_INDEX["cit"]] == 0).all()
     # and the amount is 60% of the full liability: 2025 CIT of one steady project 150,000.00 → 90,000.00
-    taxes, *_ = _steady(world({"cit_exempt_share": 1.0}))
+    taxes, *_ = _steady(plain({"local_cit_exemption": True}))
     assert taxes["cit"].sum() == 9_000_000
 
 
 def test_exemption_ends_after_its_window():
     # A 1-year window: a project landed in 2023 is exempt for tax year 2023 only; its 2025 CIT is full.
-    taxes, ledger, rows, _ = _steady(world({"cit_exempt_share": 1.0}, tax_rules={"local_cit_exemption_years": 1}))
+    taxes, ledger, rows, _ = _steady(plain({"local_cit_exemption": True}, tax_rules={"local_cit_exemption_years": 1}))
     assert taxes["cit"].sum() == 15_000_000 and not ledger.has_central[rows].any()
 
 
@@ -219,8 +230,8 @@ def test_revocation_ends_sharing_from_the_next_year():
 
 
 def test_referral_elasticity_scales_the_hazard():
-    # With elasticity 1, an origin share of 0.25 halves the hazard (0.25 / 0.5): about 2,000 × 5% × 0.5 = 50
-    # first-year attempts instead of 100.
+    # With elasticity 1, an origin share of 0.25 against a reference share of 0.5 halves the hazard
+    # (0.25 / 0.5): about 20,000 × 5% × 0.5 = 500 first-year attempts instead of 1,000.
     base = world({"ftz_entities": 20_000}, horizon={"start_year": 2023, "years": 1})
     low = world(
         {"ftz_entities": 20_000},
@@ -228,7 +239,7 @@ def test_referral_elasticity_scales_the_hazard():
         agreements=[
             {"id": "a", "origin": "ftz", "host": "zone", "ratio": {"schedule": [{"from": 2023, "origin": 0.25}]}}
         ],
-        behavior={"origin_referral_elasticity": 1.0},
+        behavior={"origin_referral_elasticity": 1.0, "reference_origin_share": 0.5},
     )
     n_base = len(simulate(base)[0].projects["entity"])
     n_low = len(simulate(low)[0].projects["entity"])
@@ -239,9 +250,14 @@ def test_referral_elasticity_scales_the_hazard():
 def test_zones_approved_later_take_projects_only_from_then():
     s = world(zone={"approved_year": 2025})
     sim, _ = simulate(s)
-    # nobody reinvests while no zone is open; from 2025 on they do, about 2,000 × 5% in the first year
-    assert sim.projects["requested"].min() >= 24
-    assert abs((sim.projects["requested"] < 36).sum() - 100) < 4 * math.sqrt(100 * 0.95)
+    # while no zone is open, reinvestments go to the FTZ (or out of the region); from 2025 on they seek the
+    # zone: in 2025 those without a project yet, about 2,000 × 0.95² × 5% = 90.25
+    p = sim.projects
+    seeking = p["agreement"] >= 0
+    assert p["requested"][seeking].min() >= 24 and (p["requested"][~seeking] < 24).all()
+    assert np.isin(p["outcome"][~seeking], ["stayed_in_ftz", "lost_to_region"]).all()
+    first_year = (seeking & (p["requested"] < 36)).sum()
+    assert abs(first_year - 90.25) < 4 * math.sqrt(90.25 * 0.95)
 
 
 @pytest.mark.parametrize(
@@ -301,10 +317,14 @@ def test_run_usage_errors(capsys):
 
 
 def test_host_land_effort_scales_the_land_prepared():
-    # Host share 0.25 with elasticity 1 → effort (0.25 / 0.5)¹ = 0.5: of 40 ha only 20 are prepared, so with
-    # no exits exactly 20 one-hectare projects land. With elasticity 0 all 40 do.
+    # Host share 0.25 against a reference host share of 0.5, elasticity 1 → effort (0.25 / 0.5)¹ = 0.5: of 40 ha
+    # only 20 are prepared, so with no exits exactly 20 one-hectare projects land. With elasticity 0, or against
+    # the default reference (the schedule's own first phase), all 40 do.
     ratio = [{"id": "a", "origin": "ftz", "host": "zone", "ratio": {"schedule": [{"from": 2023, "origin": 0.75}]}}]
-    keen = world(zone={"land_ha": 40}, agreements=ratio, behavior={"host_service_elasticity": 1.0})
+    behavior = {"host_service_elasticity": 1.0, "reference_origin_share": 0.5}
+    keen = world(zone={"land_ha": 40}, agreements=ratio, behavior=behavior)
     plain = world(zone={"land_ha": 40}, agreements=ratio)
+    unchanged = world(zone={"land_ha": 40}, agreements=ratio, behavior={"host_service_elasticity": 1.0})
     assert (simulate(keen)[0].projects["outcome"] == "landed").sum() == 20
     assert (simulate(plain)[0].projects["outcome"] == "landed").sum() == 40
+    assert (simulate(unchanged)[0].projects["outcome"] == "landed").sum() == 40

@@ -2,12 +2,14 @@
 
 For scripts — stable names, English ids, money as yuan with exactly two decimals, one header row, nothing else:
   comparison.csv (year by year), comparison_summary.csv, and where the designs have them
-  comparison_statistics.csv, comparison_assessment.csv, comparison_targets.csv, comparison_assumptions.csv.
+  comparison_statistics.csv, comparison_assessment.csv, comparison_targets.csv, comparison_assumptions.csv,
+  comparison_risk.csv and comparison_zone_risk.csv (risk figures over every replication, `analysis.risk`).
 For people — in the language asked for (`--lang`, Chinese by default), from the presentation layer
 (`analysis.outputs.presentation`): names not ids, headers from the catalogue with the unit in each, one unit per
 table (万元 or 亿元 by magnitude), totals rows, and a last line saying what the figures are:
   comparison_summary_<lang>.csv, comparison_yearly_<lang>.csv, comparison_statistics_<lang>.csv,
-  comparison_assessment_<lang>.csv, comparison_targets_<lang>.csv, comparison_assumptions_<lang>.csv
+  comparison_assessment_<lang>.csv, comparison_targets_<lang>.csv, comparison_assumptions_<lang>.csv,
+  comparison_risk_<lang>.csv, comparison_zone_risk_<lang>.csv
   (UTF-8 with BOM, so Excel on a Chinese Windows opens them right), comparison.xlsx (one sheet each),
   the charts (PNG, SVG) and report.pdf.
 """
@@ -28,6 +30,8 @@ from analysis.comparison import (
     case_names,
     plain,
     plain_statistics,
+    risk_table,
+    risk_view,
     statistics_table,
     statistics_view,
     summary_table,
@@ -36,6 +40,8 @@ from analysis.comparison import (
     targets_view,
     yearly_table,
     yearly_view,
+    zone_risk_table,
+    zone_risk_view,
 )
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import assessment_chart, comparison_charts, save
@@ -53,6 +59,8 @@ FILES = {
     "assessment": ("comparison_assessment.csv", "comparison_assessment", "sheet_assessment"),
     "targets": ("comparison_targets.csv", "comparison_targets", "sheet_targets"),
     "assumptions": ("comparison_assumptions.csv", "comparison_assumptions", "sheet_assumptions"),
+    "risk": ("comparison_risk.csv", "comparison_risk", "sheet_risk"),
+    "zone_risk": ("comparison_zone_risk.csv", "comparison_zone_risk", "sheet_zone_risk"),
 }
 
 
@@ -65,6 +73,8 @@ def machine_tables(c: Comparison) -> dict[str, pd.DataFrame]:
         "assessment": assessment_table(c),
         "targets": targets_table(c),
         "assumptions": assumptions_table(c),
+        "risk": plain(risk_table(c)),
+        "zone_risk": zone_risk_table(c),
     }
 
 
@@ -76,6 +86,8 @@ def people_views(c: Comparison, lang: str) -> dict[str, View]:
         "assessment": assessment_view(c, lang),
         "targets": targets_view(c, lang),
         "assumptions": assumptions_view(c, lang),
+        "risk": risk_view(c, lang),
+        "zone_risk": zone_risk_view(c, lang),
     }
 
 

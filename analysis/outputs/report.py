@@ -1,5 +1,6 @@
 """report.pdf: a multi-page report officials can attach — designs and their terms in words, charts, summary
-tables with totals, statistics, assessment and targets. Everything on it comes from the presentation layer
+tables with totals, the risk figures over every replication (the probability each party gains, value at risk,
+revocation, floor and cap), statistics, assessment and targets. Everything on it comes from the presentation layer
 (`analysis.outputs.presentation`): names not ids, one unit per table stated in its headers and title, and on
 every page a line saying what the figures are (means over N replications, or replication 1 and its seed).
 
@@ -39,6 +40,11 @@ def write_report(
         summary = views["summary"]
         for page in _table_pages(_titled(summary, lang), summary, lang):
             pdf.savefig(page)
+        for key in ("risk", "zone_risk"):  # over every replication (`analysis.risk`)
+            view = views.get(key)
+            if view is not None and len(view.table):
+                for page in _table_pages(_titled(view, lang), view, lang):
+                    pdf.savefig(page)
         statistics = views["statistics"]
         if len(statistics.table):
             for page in _table_pages(statistics.title, statistics, lang):
@@ -98,7 +104,7 @@ def _wrapped(text: str, width: int) -> str:
         return text
     for bracket in ("（", " ("):
         if bracket in text[1:]:
-            name, _, unit = text.partition(bracket)
+            name, _, unit = text.rpartition(bracket)  # the unit is the last bracket: a name may hold one too
             return _wrapped(name, width) + "\n" + _wrapped(bracket.strip() + unit, width)
     lines, line = [], ""
     for word in text.split(" ") if " " in text else list(text):

@@ -342,7 +342,7 @@ def events_table(simulation: Simulation) -> pd.DataFrame:
     month, kind, entity, agreement, value = (np.array(c) for c in zip(*simulation.events, strict=True))
     order = np.lexsort((entity, month))
     month, kind, entity, agreement, value = (x[order] for x in (month, kind, entity, agreement, value))
-    agreement_ids = np.array([a.id for a in s.agreements], dtype=object)
+    agreement_ids = np.array([a.id for a in s.agreements] + [""], dtype=object)  # −1: no zone open
     value = value.astype(float)
     landing = kind == "land_granted"
     return pd.DataFrame(
@@ -365,7 +365,7 @@ def projects_table(simulation: Simulation) -> pd.DataFrame:
 
     s, p = simulation.scenario, simulation.projects
     landed = p["landed"] < NEVER
-    agreement_ids = np.array([a.id for a in s.agreements], dtype=object)
+    agreement_ids = np.array([a.id for a in s.agreements] + [""], dtype=object)  # −1: no zone open
     return pd.DataFrame(
         {
             "entity_id": entity_ids(p["entity"]),
@@ -416,5 +416,23 @@ def replications_table(receipts: np.ndarray, scenario: Scenario) -> pd.DataFrame
             "host": format_yuan(receipts[..., 2].ravel()),
             "origin_net_benefit": format_yuan(receipts[..., 3].ravel()),
             "host_net_benefit": format_yuan(receipts[..., 4].ravel()),
+        }
+    )
+
+
+def gains_table(gains, holders: list[str], years: np.ndarray) -> pd.DataFrame:
+    """gains.csv: per holder (then `region`, their sum) and year, yuan with two decimals — receipts with and
+    without the agreements (means over replications, each rounded to the fen) and the gain (their difference,
+    exactly), then the gain's 5th and 95th percentiles. `gains` is an `analysis.risk.GainFigures`."""
+    parties = [*holders, "region"]
+    n_years = len(years)
+    return pd.DataFrame(
+        {
+            "party": np.repeat(np.array(parties, dtype=object), n_years),
+            "year": np.tile(np.asarray(years, np.int64), len(parties)),
+            **{
+                name: format_yuan(np.asarray(getattr(gains, name), np.int64).ravel())
+                for name in ("with_agreement", "without_agreement", "gain", "gain_p5", "gain_p95")
+            },
         }
     )

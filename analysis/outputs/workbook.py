@@ -137,6 +137,8 @@ def write_workbook(
     note = _figure_note(summary, lang)
     for sheet in sheets:
         sheet.note = note + ("；" if lang == "zh" else "; ") + sheet.note if sheet.note else note
+    if "risk" in summary:
+        sheets += _replication_sheets(scenario, summary, lang)
     sheets.append(_notes_sheet(scenario, summary, sheets, title, period, note, lang))
     write_sheets(path, sheets, title, period)
 
@@ -147,6 +149,26 @@ def _figure_note(summary: dict, lang: str) -> str:
     if summary.get("seed") is None:
         return figure_note("settled", lang)
     return figure_note("replication", lang, n=summary.get("replications", 1), seed=summary["seed"])
+
+
+def _replication_sheets(scenario: Scenario, summary: dict, lang: str) -> list[Sheet]:
+    """A projection's sheets over every replication, from summary.json's `over_replications` and `risk`: the
+    horizon's receipts, gains and net benefit per party, the risk figures per party, per agreement and by year,
+    and the land outcomes — each with its own note (all N replications, not replication 1)."""
+    from analysis import risk
+
+    views = [
+        ("wb_sheet_replications", risk.replications_view(scenario, summary, lang)),
+        ("wb_sheet_risk", risk.risk_view(scenario, summary, lang)),
+        ("wb_sheet_zone_risk", risk.zone_risk_view(scenario, summary, lang)),
+        ("wb_sheet_risk_years", risk.risk_years_view(scenario, summary, lang)),
+        ("wb_sheet_land", risk.land_view(scenario, summary, lang)),
+    ]
+    return [
+        view_sheet(render(key, lang, unit=view.unit.label(lang) if view.unit else ""), view, lang)
+        for key, view in views
+        if view.money and len(view.table)
+    ]
 
 
 Columns = dict[str, np.ndarray]
@@ -344,6 +366,11 @@ def _notes_sheet(
     for role, source in summary.get("inputs", {}).items():
         label = render(f"wb_input_{role}", lang) if f"wb_input_{role}" in MESSAGES else role
         rows.append([render("wb_note_input", lang, role=label), f"{source['file']}（SHA-256 {source['sha256']}）"])
+    if "replication_1" in summary:
+        n = summary.get("replications", 1)
+        rows.append(
+            [render("wb_note_replication_1", lang), render("wb_replication_1", lang, seed=summary["seed"], n=n)]
+        )
     rows += [
         [render("wb_note_sha256", lang), summary["scenario_sha256"]],
         [render("wb_note_version", lang), summary["version"]],

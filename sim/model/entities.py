@@ -2,7 +2,12 @@
 
 Entities are registered in an FTZ area by industry — the stock at the start and new registrations each
 year — each with a size class (and so a CIT regime), foreign investment or not, and a revenue path:
-lognormal at registration, then yearly growth with occasional shocks.
+lognormal at registration, then yearly growth: the entity's own, the common shocks of its region and industry
+that year (`common_shocks`), and occasional firm-specific shocks.
+
+The size class follows the statutory small low-profit test (`sim.model.economics.small_low_profit`) on the
+entity's own figures in its first year (revenue, profit, employees, assets); high-tech status is a drawn
+certification. A scenario giving a full `size_mix` draws the classes instead.
 """
 
 from __future__ import annotations
@@ -11,15 +16,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model.economics import firm_figures, small_low_profit
 from sim.parameters import parameter
 from sim.scenario.population import Industry, Population
 
 SMALL, GENERAL, HIGH_TECH = 0, 1, 2
 
 
+def size_class(small_low_profit: np.ndarray, high_tech: np.ndarray) -> np.ndarray:
+    """SMALL where the small low-profit test holds — its rate (5% to 2027) is below high-tech's 15% and the two
+    reliefs do not stack, so a certified firm takes the lower — else HIGH_TECH where certified, else GENERAL.
+    Any shapes that broadcast ([entity] or [entity, year])."""
+    return np.where(small_low_profit, SMALL, np.where(high_tech, HIGH_TECH, GENERAL)).astype(np.int64)
+
+
 def cit_rates(population: Population, industry: np.ndarray, size: np.ndarray, years: np.ndarray) -> np.ndarray:
     """The CIT rate [entity, year] of entities of `industry` and `size` class in calendar `years`: the one place
-    the rate by size class and date is worked out (DOMAIN.md §2).
+    the rate by size class and date is worked out (DOMAIN.md §2). `size` is one class per entity [entity] or
+    one per entity and year [entity, len(years)].
 
     Small/micro: the scenario's `small_micro_cit_rate` to `small_micro_cit_until` (by default the national
     5% preferential, to 2027), then the dated national rate (national.cit_rate.small_micro: 20% from 2028).
@@ -37,7 +51,8 @@ def cit_rates(population: Population, industry: np.ndarray, size: np.ndarray, ye
         np.float64,
     )
     general = np.array([i.cit_rate for i in population.industries], np.float64)[industry][:, None]
-    size = np.asarray(size)[:, None]
+    size = np.asarray(size)
+    size = size[:, None] if size.ndim == 1 else size
     return np.where(size == SMALL, small[None, :], np.where(size == HIGH_TECH, population.high_tech_cit_rate, general))
 
 
@@ -52,7 +67,8 @@ class Entities:
 
     industry: np.ndarray  # index into population.industries
     area: np.ndarray  # index into scenario.parties
-    size: np.ndarray  # SMALL / GENERAL / HIGH_TECH
+    size: np.ndarray  # SMALL / GENERAL / HIGH_TECH in the entity's first year (`size_class`)
+    high_tech: np.ndarray  # bool: certified high and new technology enterprise
     foreign: np.ndarray  # bool
     registered_year: np.ndarray  # year index; −1 for the stock registered before the horizon
     revenue: np.ndarray  # [entity, year] yuan, 0 before registration
@@ -73,41 +89,70 @@ def register(
     year_index: int,
     years: int,
     stock: bool = False,
+    *,
+    common: np.ndarray,
 ) -> Entities:
     """A cohort: `counts[i]` entities of industry i in area `areas[i]`, earning from year `year_index` on;
-    `stock` marks the entities already registered when the horizon starts (registered_year −1)."""
+    `stock` marks the entities already registered when the horizon starts (registered_year −1). `common` is the
+    replication's common shocks [industry, horizon year] (`common_shocks`)."""
     industry = np.repeat(np.arange(len(counts)), counts)
     n = len(industry)
     specs = population.industries
-    mix = np.array([[i.size_mix.small_micro, i.size_mix.general, i.size_mix.high_tech] for i in specs])
-    cumulative = np.cumsum(mix, axis=1)[industry]
-    size = (rng.random(n)[:, None] > cumulative[:, :-1]).sum(axis=1)
+    # one uniform draw per entity decides its class: by the drawn mix, or whether it is certified high-tech
+    draw = rng.random(n)
     foreign = rng.random(n) < np.array([i.foreign_share for i in specs])[industry]
     median = np.array([i.revenue_yuan.median for i in specs])[industry]
     sigma = np.array([i.revenue_yuan.sigma for i in specs])[industry]
     first = median * np.exp(sigma * rng.standard_normal(n))
     revenue = np.zeros((n, years))
     revenue[:, year_index:] = first[:, None] * _growth_path(
-        rng, [specs[k] for k in range(len(specs))], industry, years - year_index
+        rng, specs, industry, years - year_index, common[:, year_index:]
     )
+    high_tech = draw < np.array([i.size_mix.high_tech for i in specs])[industry]
+    size = size_class(small_low_profit(**firm_figures(population, industry, first)), high_tech)
+    drawn = np.array([i.size_mix.drawn for i in specs], bool)[industry]
+    if drawn.any():
+        mix = np.array([[i.size_mix.small_micro or 0.0, i.size_mix.general or 0.0] for i in specs])[industry]
+        by_mix = np.where(draw <= mix[:, 0], SMALL, np.where(draw <= mix.sum(axis=1), GENERAL, HIGH_TECH))
+        size = np.where(drawn, by_mix, size)
+        high_tech = np.where(drawn, by_mix == HIGH_TECH, high_tech)
     return Entities(
         industry=industry,
         area=np.array(areas, np.int64)[industry] if n else np.zeros(0, np.int64),
         size=size.astype(np.int64),
+        high_tech=high_tech,
         foreign=foreign,
         registered_year=np.full(n, -1 if stock else year_index, np.int64),
         revenue=revenue,
     )
 
 
-def _growth_path(rng: np.random.Generator, specs: list[Industry], industry: np.ndarray, years: int) -> np.ndarray:
-    """Cumulative revenue factors [entity, year]: year 0 is 1, then (1 + growth) × (1 − shock) each year."""
+def common_shocks(rng: np.random.Generator, population: Population, years: int) -> np.ndarray:
+    """The replication's common shocks to revenue growth [industry, horizon year]: the regional (macro) shock of
+    each year, shared by every entity, plus each industry's shock that year, shared by its entities (normal,
+    `population.shocks`). Drawn once per replication; a shock whose sd is 0 draws nothing, so a scenario
+    without common shocks keeps exactly the random stream it had."""
+    shocks = population.shocks
+    out = np.zeros((len(population.industries), years))
+    if shocks.macro_sd > 0:
+        out += shocks.macro_sd * rng.standard_normal(years)[None, :]
+    if shocks.industry_sd > 0:
+        out += shocks.industry_sd * rng.standard_normal(out.shape)
+    return out
+
+
+def _growth_path(
+    rng: np.random.Generator, specs: list[Industry], industry: np.ndarray, years: int, common: np.ndarray
+) -> np.ndarray:
+    """Cumulative revenue factors [entity, year]: year 0 is 1, then (1 + growth) × (1 − shock) each year, where
+    growth is the entity's own normal(mean, sd) plus the common shock of its industry that year
+    (`common[industry, year]`; year 0's is not used: revenue is drawn at its level that year)."""
     n = len(industry)
     mean = np.array([s.growth.mean for s in specs])[industry][:, None]
     sd = np.array([s.growth.sd for s in specs])[industry][:, None]
     shock_p = np.array([s.growth.shock_probability for s in specs])[industry][:, None]
     shock_loss = np.array([s.growth.shock_loss for s in specs])[industry][:, None]
-    growth = np.maximum(1 + mean + sd * rng.standard_normal((n, years)), 0.0)
+    growth = np.maximum(1 + mean + sd * rng.standard_normal((n, years)) + common[industry], 0.0)
     shocks = np.where(rng.random((n, years)) < shock_p, 1 - shock_loss, 1.0)
     factors = growth * shocks
     factors[:, 0] = 1.0

@@ -1,9 +1,15 @@
-"""Where an entity decides to reinvest in a collaborative zone: a yearly Bernoulli draw per entity without a
-project, at its industry's hazard, raised or lowered by the origin's referral effort.
+"""Where an entity decides to reinvest: a yearly draw per entity without a project against its industry's
+hazard, raised or lowered by the origin's referral effort where an agreement is open for its FTZ area.
 
-Effort responds to the share a side keeps (the scenario's `behavior` elasticities): (share / 0.5) ** elasticity,
-so an elasticity of 0 — pure accounting — leaves the hazard as it is. The same response scales the land a host
-prepares (`sim.model.simulation`).
+The decision belongs to the firm; the agreement only says where the project goes (a zone, or the FTZ / out of
+the region without one, `sim.model.simulation`). So the uniform draws are drawn once (`Draws.decision`) and
+both worlds — with and without the agreement — compare the same draws with their own hazard.
+
+Effort responds to the share a side keeps relative to a reference share (the scenario's `behavior`):
+(share / reference) ** elasticity. The reference is `behavior.reference_origin_share` when the scenario names
+it, else the origin share of the first phase of each agreement's schedule — the ratio in force before the
+schedule changed it — so a ratio that never changes, or an elasticity of 0, leaves the hazard as it is. The
+same response scales the land a host prepares, against the host's reference share (1 − the origin's).
 """
 
 from __future__ import annotations
@@ -11,28 +17,32 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.entities import Entities
+from sim.scenario import Scenario
 from sim.scenario.population import Population
 
 
-def effort(share: float, elasticity: float) -> float:
-    """How hard a side works for the agreement when it keeps `share` of the increment (1 at 50:50)."""
-    return 1.0 if elasticity == 0 else (share / 0.5) ** elasticity
+def effort(share: float, elasticity: float, reference: float) -> float:
+    """How hard a side works for the agreement when it keeps `share` instead of its `reference` share (1 at the
+    reference). A side whose reference is 0 has nothing to respond against: effort 1."""
+    if elasticity == 0 or reference == 0:
+        return 1.0
+    return (share / reference) ** elasticity
+
+
+def reference_origin_shares(scenario: Scenario) -> list[float]:
+    """The origin's reference share of each agreement (see the module docstring)."""
+    behavior = scenario.behavior
+    if behavior is not None and behavior.reference_origin_share is not None:
+        return [float(behavior.reference_origin_share)] * len(scenario.agreements)
+    return [float(a.ratio.schedule[0].origin) for a in scenario.agreements]
 
 
 def decide(
-    rng: np.random.Generator,
-    population: Population,
-    entities: Entities,
-    has_project: np.ndarray,
-    referral: dict[int, float],
-) -> tuple[np.ndarray, np.ndarray]:
-    """This year's decisions: the entities that reinvest and the month (0–11) each starts looking for land.
+    population: Population, entities: Entities, draws: np.ndarray, eligible: np.ndarray, referral: np.ndarray
+) -> np.ndarray:
+    """This year's decisions: the entities (indexes, ascending) that reinvest.
 
-    `referral[area]` is the origin's effort in each FTZ area with an open zone; entities of an area without one
-    cannot reinvest this year (effort 0)."""
-    hazard = np.array([i.reinvest_rate_per_year for i in population.industries])[entities.industry]
-    for area in np.unique(entities.area):
-        hazard = np.where(entities.area == area, hazard * referral.get(int(area), 0.0), hazard)
-    draws = rng.random(len(entities))
-    chosen = np.flatnonzero(~has_project & (draws < hazard))
-    return chosen, rng.integers(0, 12, len(chosen))
+    `draws` is each entity's uniform for the year, `eligible` marks those registered before the year without a
+    project, `referral` the origin's effort for each entity (1 where no agreement is open for its area)."""
+    hazard = np.array([i.reinvest_rate_per_year for i in population.industries])[entities.industry] * referral
+    return np.flatnonzero(eligible & (draws < hazard))

@@ -26,7 +26,9 @@ from importlib import resources
 from typing import Any
 
 Value = Decimal | int | bool
-UNITS = frozenset({"share", "yuan", "yuan/ha", "yuan/m2", "yuan/year", "months", "per year", "elasticity", "persons"})
+UNITS = frozenset(
+    {"share", "yuan", "yuan/ha", "yuan/m2", "yuan/year", "months", "per year", "elasticity", "persons", "ha"}
+)
 # What a reference may be: a document number (〔year〕number 号, or 公告/令 …第N号), a seed section, a section of
 # DOMAIN.md, or the honest word for an assumption.
 REFERENCE = re.compile(r"(〔\d{4}〕\d+号|第\d+号)|^seeds/\d{3} §\S+|^DOMAIN\.md §\d|^illustrative$")

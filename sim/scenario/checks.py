@@ -81,22 +81,15 @@ def _check_model_size(s: Scenario, fail: Any) -> None:
         fail("population.industries", "too_many_entities", total=entities, years=years, limit=MAX_ENTITIES)
     if entities * years > MAX_ENTITY_YEARS:
         fail("population.industries", "too_many_entity_years", total=entities * years, limit=MAX_ENTITY_YEARS)
-    # Zone projects: each entity reinvests at most once, at its yearly hazard (which referral effort can raise
-    # up to 2 ** elasticity) over the horizon; and no more land than the hosts can give (effort can raise it up
-    # to 2 ** elasticity) in plots of the smallest project, each plot let again after each monthly exit.
+    # Projects: each entity reinvests at most once, at its yearly hazard (which referral effort can raise up to
+    # the largest (share / reference share) ** elasticity of any schedule) over the horizon. Every project —
+    # in a zone, or staying in the FTZ in either world — has its rows in the tax calendar's matrices.
     behavior = s.behavior
-    referral = 2.0 ** (behavior.origin_referral_elasticity if behavior else 0.0)
-    service = 2.0 ** (behavior.host_service_elasticity if behavior else 0.0)
+    referral = max(_most_effort(a.ratio, behavior) for a in s.agreements)
     projects = sum(
         n * (1 - (1 - min(1.0, i.reinvest_rate_per_year * referral)) ** years)
         for n, i in zip(registered, pop.industries, strict=True)
     )
-    hosts = {a.host for a in s.agreements}
-    land = [p.land_ha for p in s.parties if p.id in hosts]
-    if land and all(ha is not None for ha in land):
-        plot = min(i.land_ha_per_project for i in pop.industries)
-        exit_month = max(1 - (1 - i.exit_rate_per_year) ** (1 / 12) for i in pop.industries)
-        projects = min(projects, sum(land) * service / plot * (1 + exit_month * 12 * years))
     # every landed project has a row for each month of the horizon in the tax calendar's matrices
     if projects * years > MAX_PROJECT_YEARS:
         fail("population.industries", "too_many_project_years", total=round(projects * years), limit=MAX_PROJECT_YEARS)
@@ -140,3 +133,14 @@ def _check_schedule(ratio: Ratio, horizon: Horizon, at: str, fail: Any) -> None:
     end = phases[-1].end
     if phases[0].start > first or (end is not None and end < last):
         fail(f"{at}.schedule", "schedule_cover", first=first, last=last)
+
+
+def _most_effort(ratio, behavior) -> float:
+    """The largest referral effort an agreement's schedule can draw (`sim.model.reinvestment.effort`)."""
+    elasticity = behavior.origin_referral_elasticity if behavior else 0.0
+    reference = behavior.reference_origin_share if behavior and behavior.reference_origin_share is not None else None
+    reference = float(ratio.schedule[0].origin if reference is None else reference)
+    if elasticity == 0 or reference == 0:
+        return 1.0
+    return max(float(p.origin) / reference for p in ratio.schedule) ** elasticity
+

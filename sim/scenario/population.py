@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.parameters import default, parameter
-from sim.scenario.types import Amount, Ident, Rate, Strict, Text
+from sim.scenario.types import Amount, Ident, Rate, Share, Strict, Text
 
 # Limits on a run's size. Measured (tracemalloc peak of one replication, model → ledger → core, 10 years):
 # an entity costs about 60 bytes per horizon year (its revenue path and draws), a zone project that lands
@@ -62,18 +62,38 @@ class Growth(Strict):
     shock_loss: Rate = Field(default_factory=_model("industry.growth.shock_loss"))
 
 
-class SizeMix(Strict):
-    """Shares of new and existing entities by size class; each class has its CIT regime (DOMAIN.md §2):
-    small/micro the dated national rate (5% effective to 2027) and VAT filed quarterly, general the industry's
-    `cit_rate` (25%, or 15% Western Development), high-tech 15% (`sim.model.entities.cit_rates`)."""
+class Shocks(Strict):
+    """Common shocks to revenue growth, drawn once per replication and year: a regional (macro) shock shared by
+    every entity and a shock per industry shared by its entities, so that bad years are bad for everyone
+    (normal, added to each entity's own growth rate; 0 switches a shock off)."""
 
-    small_micro: Rate = Field(default_factory=_model("industry.size_mix.small_micro"))
-    general: Rate = Field(default_factory=_model("industry.size_mix.general"))
+    macro_sd: float = Field(default_factory=_model("population.shocks.macro_sd"), ge=0, le=0.5)
+    industry_sd: float = Field(default_factory=_model("population.shocks.industry_sd"), ge=0, le=0.5)
+
+
+class SizeMix(Strict):
+    """Size classes and their CIT regimes (DOMAIN.md §2): small/micro the dated national rate (5% effective to
+    2027), general the industry's `cit_rate` (25%, or 15% Western Development), high-tech 15%
+    (`sim.model.entities.cit_rates`).
+
+    By default the class follows the statutory thresholds from each entity's own figures
+    (`sim.model.economics.small_low_profit`); `high_tech` is the share certified high and new technology
+    enterprises (certification is not a threshold, so it is drawn). A scenario that gives `small_micro` and
+    `general` too draws every class from the three shares instead (a known mix, e.g. from tax records)."""
+
+    small_micro: Rate | None = None
+    general: Rate | None = None
     high_tech: Rate = Field(default_factory=_model("industry.size_mix.high_tech"))
+
+    @property
+    def drawn(self) -> bool:
+        return self.small_micro is not None
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> SizeMix:
-        if abs(self.small_micro + self.general + self.high_tech - 1) > 1e-9:
+        if (self.small_micro is None) != (self.general is None):
+            raise PydanticCustomError("size_mix_partial", "give small_micro and general together, or neither")
+        if self.drawn and abs(self.small_micro + self.general + self.high_tech - 1) > 1e-9:
             raise PydanticCustomError("size_mix_sum", "size mix must sum to 1")
         return self
 
@@ -84,6 +104,14 @@ class ProductionShare(Strict):
     revenue: Rate = Field(default_factory=_model("industry.production_share.revenue"))
     payroll: Rate = Field(default_factory=_model("industry.production_share.payroll"))
     profit: Rate = Field(default_factory=_model("industry.production_share.profit"))
+
+
+# Industry keys the tax calendar no longer draws at random, and the message saying what replaced each.
+RETIRED_INDUSTRY_KEYS = {
+    "cit_exempt_share": "retired_cit_exempt_share",
+    "vat_refund_probability": "retired_vat_refund",
+    "vat_refund_share": "retired_vat_refund",
+}
 
 
 class Industry(Strict):
@@ -100,21 +128,41 @@ class Industry(Strict):
     profit_margin: float = Field(ge=-1, le=1)
     cit_rate: Rate  # general-size entities
     payroll_share: Rate
-    land_ha_per_project: float = Field(gt=0)
+    # A project's economics (`sim.model.economics.project_economics`): land = zone output at full production ÷
+    # output per hectare (亩均产出), investment = land × investment intensity (投资强度). A scenario that sets
+    # `land_ha_per_project` fixes every project's land instead (the older format; investment stays land ×
+    # intensity).
+    land_ha_per_project: float | None = Field(default=None, gt=0)
     build_months: int = Field(ge=0, le=120)
     rampup_months: int = Field(ge=0, le=120)
     size_mix: SizeMix = Field(default_factory=SizeMix)
     production_share: ProductionShare = Field(default_factory=ProductionShare)
     foreign_share: Rate = Field(default_factory=_model("industry.foreign_share"))
     trade_share: Rate = Field(default_factory=_model("industry.trade_share"))
-    investment_yuan_per_ha: Amount = Field(default_factory=_model("industry.investment_yuan_per_ha"))
+    investment_yuan_per_ha: Amount = Field(default_factory=_model("industry.investment_yuan_per_ha"), gt=0)
+    output_yuan_per_ha: Amount = Field(default_factory=_model("industry.output_yuan_per_ha"), gt=0)
+    asset_turnover: float = Field(default_factory=_model("industry.asset_turnover"), gt=0, le=20)
     value_added_ratio: Rate = Field(default_factory=_model("industry.value_added_ratio"))
     exit_rate_per_year: Rate = Field(default_factory=_model("industry.exit_rate_per_year"))
-    cit_exempt_share: Rate = Field(default_factory=_model("industry.cit_exempt_share"))
-    vat_refund_probability: Rate = Field(default_factory=_model("industry.vat_refund_probability"))
-    vat_refund_share: Rate = Field(default_factory=_model("industry.vat_refund_share"))
+    # Beibu Gulf local CIT exemption (桂政发〔2020〕42号, `sim.model.cit`): whether the industry's new enterprises
+    # qualify by their industry; left out, they do if industrial or on a rate below the standard 25% (the
+    # Western Development rate of encouraged industries).
+    local_cit_exemption: bool | None = None
+    # The share of each month's new excess VAT credit refunded (增量留抵退税, `sim.model.vat`); left out, the
+    # national share in force (national.vat_credit_refund.incremental_share).
+    vat_credit_refund_share: Rate | None = None
     industrial: bool = True  # its output counts as industrial output (规上工业总产值) for the FTZ's targets
     fdi_yuan_per_foreign_entity: Amount = Field(default_factory=_model("industry.fdi_yuan_per_foreign_entity"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _retired_keys(cls, data):
+        """Keys of the earlier random tax draws, refused with what replaced them (sim/messages.py)."""
+        if isinstance(data, dict):
+            for key, message in RETIRED_INDUSTRY_KEYS.items():
+                if key in data:
+                    raise PydanticCustomError(message, "retired key", {"name": key})
+        return data
 
 
 class Population(Strict):
@@ -133,8 +181,11 @@ class Population(Strict):
     small_micro_cit_until: int = Field(default_factory=lambda: small_micro_preferential()[1])
     high_tech_cit_rate: Rate = Field(default_factory=_national("cit_rate.high_tech"))
     building_share_of_investment: Rate = Field(default_factory=_model("population.building_share_of_investment"))
+    equipment_share_of_investment: Rate = Field(default_factory=_model("population.equipment_share_of_investment"))
     property_tax_rate: Rate = Field(default_factory=_national("property_tax_rate.on_original_value"))
     land_use_tax_yuan_per_m2: float = Field(default_factory=_model("population.land_use_tax_yuan_per_m2"), ge=0)
+    shocks: Shocks = Field(default_factory=Shocks)
+    min_land_ha: float = Field(default_factory=_model("population.min_land_ha"), gt=0, le=100)
 
     @model_validator(mode="after")
     def _unique_industries(self) -> Population:
@@ -144,14 +195,26 @@ class Population(Strict):
                 raise PydanticCustomError("duplicate_id", "duplicate", {"value": ident})
         return self
 
+    @model_validator(mode="after")
+    def _investment_shares(self) -> Population:
+        """Buildings and equipment are parts of one investment (property-tax base and input VAT)."""
+        total = self.building_share_of_investment + self.equipment_share_of_investment
+        if total > 1 + 1e-9:
+            raise PydanticCustomError("investment_shares_sum", "shares above 1", {"total": round(total, 6)})
+        return self
+
 
 class Behavior(Strict):
     """How each side's effort responds to the share it keeps (0 = pure accounting, no response).
 
-    Referral effort multiplies the origin's reinvestment hazard by (origin share / 0.5) ** elasticity; the
-    host's land and service effort scales the land it prepares by (host share / 0.5) ** elasticity.
+    Referral effort multiplies the origin's reinvestment hazard by (origin share / reference) ** elasticity; the
+    host's land and service effort scales the land it prepares by (host share / (1 − reference)) ** elasticity
+    (`sim.model.reinvestment`). `reference_origin_share` is the share effort is measured against; left out, each
+    agreement's own ratio before its schedule changes (the origin share of its first phase), so a constant ratio
+    draws neither more nor less effort. Name it to compare designs against one status quo.
     """
 
+    reference_origin_share: Share | None = None
     origin_referral_elasticity: float = Field(
         default_factory=_model("behavior.origin_referral_elasticity"), ge=0, le=10
     )

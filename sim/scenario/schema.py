@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from decimal import Decimal
 from typing import Literal
 
 import numpy as np
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from sim.apportion import PPM
+from sim.errors import InputError, suggestion
+from sim.indicators import COUNT_INDICATORS
 from sim.scenario.checks import check_consistency
 from sim.scenario.population import Behavior, Population, _model
 from sim.scenario.types import Amount, Ident, Indicator, Number, Rate, Share, Strict, TaxId, Text, Year, Yuan, ppm
+from sim.scenario.uncertainty import Distribution, check_uncertainty
 from sim.taxes import TAX_IDS, TAX_TYPES
 
 
@@ -41,6 +45,8 @@ class UpperLevel(Strict):
 class TaxRules(Strict):
     central_share: dict[TaxId, Share] = {}
     upper_levels: list[UpperLevel] = []
+    # Beibu Gulf local CIT exemption (桂政发〔2020〕42号, `sim.model.cit`): tax years exempt from the first year of
+    # main-business revenue; 0 where the overlay does not apply
     local_cit_exemption_years: int = Field(default=0, ge=0, le=50)
 
     def central_ppm(self, tax: str) -> int:
@@ -67,7 +73,9 @@ class Party(Strict):
     name_en: str | None = None
     city: Text | None = None
     area_km2: Number | None = Field(default=None, ge=0, le=1e6)
-    land_ha: Number | None = Field(default=None, ge=0, le=1e7)  # land a zone can give projects (a simpy.Container)
+    # Land for projects (ha, a simpy.Container): a zone's for the agreement's projects (required); an FTZ area's
+    # for its entities' projects that stay in the FTZ (None: the FTZ's land is not a constraint)
+    land_ha: Number | None = Field(default=None, ge=0, le=1e7)
     approved_year: Year | None = None  # zones approved later (e.g. Chongqing, seeds/004) take projects from then
 
 
@@ -185,8 +193,26 @@ class Agreement(Strict):
 
 
 class AssessmentIndicator(Strict):
+    """One indicator of the assessment (sim/model/assessment.py says how it is scored)."""
+
     weight: Number = Field(ge=0, le=100)
     region_growth: Number = Field(ge=-1, le=10)
+    min_base: Number = Field(gt=0, le=1e13)  # per year, in the indicator's unit: a smaller base counts as this
+    window_years: int = Field(ge=1, le=10)  # growth of the sum over this many years (1: year on year)
+
+
+def _indicator_defaults(name: str, spec: object) -> object:
+    """An indicator's smallest base and window where the file does not give them (model.yaml): money in
+    yuan, employment in persons; market entities have no default, so their file states one. Foreign
+    capital is lumpy (one project lands in one year), so it is measured over several years."""
+    if not isinstance(spec, dict):
+        return spec
+    spec = dict(spec)
+    if "min_base" not in spec and name != "entities":
+        unit = "persons" if name in COUNT_INDICATORS else "yuan"
+        spec["min_base"] = _model(f"assessment.min_base_{unit}")()
+    spec.setdefault("window_years", _model("assessment.fdi_window_months")() // 12 if name == "fdi" else 1)
+    return spec
 
 
 class Assessment(Strict):
@@ -194,10 +220,20 @@ class Assessment(Strict):
     points_per_pp: Number = Field(default=1.0, ge=0, le=1000)
     innovation_bonus: Number = Field(default=0.0, ge=0, le=1000)
     pass_score: Number = Field(default=0.0, ge=-1e6, le=1e6)
-    revoke_after_failed_years: int = Field(default=2, ge=1, le=100)
+    revoke_after_failed_years: int = Field(default=2, ge=1, le=100)  # 连续两年不达标 (seeds/000 §四(三))
     innovation_awards_per_year: Number = Field(
         default_factory=_model("assessment.innovation_awards_per_year"), ge=0, le=100
     )
+    # each indicator's growth above or below the region's counts up to this much (0.2: ±20 percentage points)
+    excess_growth_cap: Number = Field(default_factory=_model("assessment.excess_growth_cap"), gt=0, le=10)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_by_indicator(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("indicators"), dict):
+            indicators = {name: _indicator_defaults(name, spec) for name, spec in data["indicators"].items()}
+            data = {**data, "indicators": indicators}
+        return data
 
 
 class Region(Strict):
@@ -232,6 +268,8 @@ class Scenario(Strict):
     targets: Targets | None = None
     population: Population | None = None
     behavior: Behavior | None = None
+    calibration: Calibration | None = None  # what `ftzshare calibrate` fits (defined below)
+    uncertainty: dict[str, Distribution] | None = None  # parameter key path → distribution (uncertainty.py)
 
     @property
     def upper_level_ids(self) -> list[str]:
@@ -248,4 +286,152 @@ class Scenario(Strict):
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
         check_consistency(self, (info.context or {}).get("source", "scenario"))
+        if self.uncertainty:
+            check_uncertainty(self, (info.context or {}).get("source", "scenario"))
         return self
+
+    @model_validator(mode="after")
+    def _calibration(self, info: ValidationInfo) -> Scenario:
+        check_calibration(self, (info.context or {}).get("source", "scenario"))
+        return self
+
+
+# ---------------------------------------------------------------- calibration (`ftzshare calibrate`)
+
+# What a published series can be compared with: the FTZ's own yearly indicators (sim.model.ftz_indicators)
+# that follow from the entity population alone, and each year's new registrations. Stocks (`entities`) are
+# year-end counts and may be compared at mid-year; the others are flows of a calendar year.
+CALIBRATION_QUANTITIES = ("entities", "new_entities", "trade", "industrial_output", "tax_revenue")
+CALIBRATION_STOCKS = ("entities",)
+CALIBRATION_UNITS = {"entities": "entities", "new_entities": "entities"}  # the rest are yuan
+_PATH_PART = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?:\[(\d+)\])?$")
+
+
+class FittedParameter(Strict):
+    """A number of the scenario to fit, named by its key path, searched within [lower, upper]."""
+
+    path: str = Field(min_length=1, max_length=200)
+    lower: Number
+    upper: Number
+    start: Number | None = None  # default: the scenario's own value
+
+    @model_validator(mode="after")
+    def _bounds(self) -> FittedParameter:
+        if not self.lower < self.upper:
+            raise PydanticCustomError("calibration_bounds", "bounds", {"lower": self.lower, "upper": self.upper})
+        if self.start is not None and not self.lower <= self.start <= self.upper:
+            raise PydanticCustomError(
+                "calibration_start", "start", {"value": self.start, "lower": self.lower, "upper": self.upper}
+            )
+        return self
+
+
+class Observation(Strict):
+    year: Year
+    value: Number = Field(gt=0)
+    at: Literal["year_end", "mid_year"] = "year_end"  # mid-year: halfway between the year-ends around it
+    source: Text  # document or publisher, and year
+    weight: Number = Field(default=1.0, ge=0, le=100)  # 0: shown in the backtest, not fitted
+
+
+class ObservedSeries(Strict):
+    id: Ident
+    name: Text
+    name_en: Text | None = None
+    quantity: Literal[CALIBRATION_QUANTITIES]  # type: ignore[valid-type]
+    unit: Literal["entities", "yuan"]
+    observations: list[Observation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ObservedSeries:
+        expected = CALIBRATION_UNITS.get(self.quantity, "yuan")
+        if self.unit != expected:
+            raise PydanticCustomError("calibration_unit", "unit", {"quantity": self.quantity, "unit": expected})
+        for o in self.observations:
+            if o.at == "mid_year" and self.quantity not in CALIBRATION_STOCKS:
+                raise PydanticCustomError("calibration_mid_year", "mid-year flow", {"quantity": self.quantity})
+        return self
+
+
+class Calibration(Strict):
+    """Which parameters `ftzshare calibrate` fits to which published series (analysis/calibration.py)."""
+
+    parameters: list[FittedParameter] = Field(min_length=1, max_length=20)
+    series: list[ObservedSeries] = Field(min_length=1, max_length=50)
+
+
+def calibration_target(scenario: BaseModel, path: str) -> tuple[BaseModel, str, type]:
+    """The model holding the number `path` names, the field's name and its type (int or float).
+
+    Raises KeyError with (the part not found, the names it could have been) or TypeError when the path ends at
+    something that is not a number."""
+    node: object = scenario
+    for part in path.split("."):
+        match = _PATH_PART.match(part)
+        if not match or not isinstance(node, BaseModel):
+            raise KeyError(part, [])
+        name, index = match.group(1), match.group(2)
+        fields = {f.alias or n: n for n, f in type(node).model_fields.items()}
+        if name not in fields:
+            raise KeyError(name, list(fields))
+        parent, node = node, getattr(node, fields[name])
+        if index is not None:
+            if not isinstance(node, list) or int(index) >= len(node):
+                raise KeyError(part, [])
+            parent, node = None, node[int(index)]
+    if parent is None or isinstance(node, bool) or not isinstance(node, int | float):
+        raise TypeError(path)
+    return parent, fields[name], type(node)
+
+
+def check_calibration(s: Scenario, source: str) -> None:
+    """Each fitted path names a number of the population whose bounds that number may take; each observation
+    falls in the horizon (a mid-year one needs the year-end before it, or the start)."""
+    calibration = s.calibration
+    if calibration is None:
+        return
+    if s.population is None:
+        raise InputError(source, "calibration", "calibration_population")
+    seen: set[str] = set()
+    for i, p in enumerate(calibration.parameters):
+        where = f"calibration.parameters[{i}]"
+        if not p.path.startswith("population."):
+            raise InputError(source, f"{where}.path", "calibration_path_scope", value=p.path)
+        if p.path in seen:
+            raise InputError(source, f"{where}.path", "duplicate_id", value=p.path)
+        seen.add(p.path)
+        try:
+            parent, name, kind = calibration_target(s, p.path)
+        except KeyError as missing:
+            part, choices = missing.args
+            hint = suggestion(part, choices)
+            raise InputError(
+                source, f"{where}.path", "calibration_path_unknown", value=p.path, part=part, **hint
+            ) from None
+        except TypeError:
+            raise InputError(source, f"{where}.path", "calibration_path_number", value=p.path) from None
+        for bound in ("lower", "upper"):
+            value = getattr(p, bound)
+            try:
+                type(parent).model_validate({**dict(parent), name: round(value) if kind is int else value})
+            except ValidationError as exc:
+                raise InputError(
+                    source, f"{where}.{bound}", "calibration_bound_field", value=value, detail=exc.errors()[0]["msg"]
+                ) from None
+    ids = [c.id for c in calibration.series]
+    for i, series in enumerate(calibration.series):
+        if series.id in ids[:i]:
+            raise InputError(source, f"calibration.series[{i}].id", "duplicate_id", value=series.id)
+        for j, o in enumerate(series.observations):
+            if not s.horizon.start_year <= o.year <= s.horizon.end_year:
+                raise InputError(
+                    source,
+                    f"calibration.series[{i}].observations[{j}].year",
+                    "calibration_year",
+                    value=o.year,
+                    start=s.horizon.start_year,
+                    end=s.horizon.end_year,
+                )
+
+
+Scenario.model_rebuild()  # its `calibration` field names the classes above

@@ -1,7 +1,11 @@
-"""Net fiscal benefit per party: tax receipts + attraction reward ± ecological compensation − joint costs.
+"""Net fiscal benefit: what a party gains from the agreements + attraction reward ± ecological compensation −
+its part of the joint costs.
 
 Cost sharing and the reward never change the tax allocation (DOMAIN.md §3); they are reported beside
-it so officials see what each side gains after paying its part of the joint fiscal input.
+it so officials see what each side gains after paying its part of the joint fiscal input. Per agreement the
+balance starts from the receipts (`FiscalBalance.net`: a settlement has no counterfactual); per party, in a
+projection, it starts from the gain against the no-agreement world (`transfers_by_party` + the gain,
+`analysis.projection.net_benefit`).
 """
 
 from __future__ import annotations
@@ -60,3 +64,15 @@ def fiscal_balance(scenario: Scenario, allocation: Allocation, investment: np.nd
             )
             reward[index] = by_shares(paid, pair(ppm(a.attraction_reward.origin)))
     return FiscalBalance(allocation.years, receipts, reward, compensation, cost)
+
+
+def transfers_by_party(scenario: Scenario, balance: FiscalBalance) -> np.ndarray:
+    """[party (scenario.parties order), year] fen: reward + compensation − cost of every agreement, each side's
+    part added to its party — what the net benefit adds to a party's gain."""
+    index = {p.id: i for i, p in enumerate(scenario.parties)}
+    out = np.zeros((len(scenario.parties), len(balance.years)), np.int64)
+    flows = balance.reward + balance.compensation - balance.cost  # [agreement, year, side]
+    for a, agreement in enumerate(scenario.agreements):
+        out[index[agreement.origin]] += flows[a, :, 0]
+        out[index[agreement.host]] += flows[a, :, 1]
+    return out
