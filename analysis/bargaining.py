@@ -4,12 +4,12 @@ Nothing here knows about scenarios or simulations: a gain function maps an origi
 (an expected gain, or a quantile of it), so each yardstick can be checked against hand-worked cases.
 - break-even: where a gain crosses zero — `scipy.optimize.brentq` inside a bracket where it changes sign;
 - Nash bargaining (Nash 1950): the share maximising the product of the parties' gains over their no-agreement
-  positions (both positive) — best point of a grid, then `scipy.optimize.minimize_scalar` (bounded) between its
-  neighbours;
+  positions (both positive) — best of the shares already evaluated, then `scipy.optimize.minimize_scalar`
+  (bounded) between its neighbours;
 - Shapley value (Shapley 1953): each player's marginal contribution to the coalition value, averaged over all
   orders of joining;
-- the apportionment formula of 国税发〔2008〕28号 (cross-region branches' CIT): 0.35 revenue + 0.35 payroll +
-  0.30 assets.
+- an apportionment formula: weighted shares of the factors, e.g. China's for cross-region branches' CIT
+  (国税发〔2008〕28号, now 国家税务总局公告2012年第57号: revenue, payroll, assets; weights are national parameters).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from scipy.optimize import brentq, minimize_scalar
 
 Gain = Callable[[float], float]
 
-# 国税发〔2008〕28号 第二十三条: 营业收入 0.35, 职工薪酬 0.35, 资产总额 0.30
-FORMULA_WEIGHTS = {"revenue": 0.35, "payroll": 0.35, "assets": 0.30}
-XTOL = 1e-7  # ratios are written with six decimals; roots are found well inside that
+XTOL = 5e-7  # ratios are written with six decimals: a root within half a step of its written value
+RESOLUTION = 1e-6  # one step of a six-decimal share
 
 
 def crossings(grid: np.ndarray, values: np.ndarray) -> list[tuple[float, float]]:
@@ -56,54 +55,64 @@ def break_even(f: Gain, grid: np.ndarray, values: np.ndarray, lowest: bool) -> f
     return root(f, a, b)
 
 
-def nash(origin: Gain, host: Gain, low: float, high: float, points: int = 21) -> float | None:
-    """The share in [low, high] maximising origin(x) · host(x) where both are positive; None if nowhere both are.
+def points_within(low: float, high: float, points: int, grid: np.ndarray | None) -> np.ndarray:
+    """The shares a search starts from: `grid`'s shares inside [low, high] and both ends (so shares already
+    evaluated are reused), or an even grid of `points`."""
+    if grid is None:
+        return np.linspace(low, high, points) if high > low else np.array([low])
+    inner = [float(g) for g in grid if low + RESOLUTION / 2 < g < high - RESOLUTION / 2]
+    return np.array(sorted({low, *inner, high}))
 
-    The product of expected gains is smooth between kinks (caps, floors): the best of an even grid on [low, high]
-    is refined by a bounded Brent search between its neighbours, and the better of the two is kept."""
+
+def maximise(
+    f: Gain, low: float, high: float, points: int = 21, xatol: float = XTOL, grid: np.ndarray | None = None
+) -> float | None:
+    """The share in [low, high] maximising f (−inf where it is not defined): the best of the starting shares
+    (`points_within`), refined by a bounded Brent search (`minimize_scalar`) between its neighbours; the better
+    of the two is kept. A best share at an end of the range whose inner neighbour one resolution step away is no
+    better is kept as it is (f falls away from the end: nothing to refine). None if f is nowhere defined."""
     if low > high:
         return None
+    shares = points_within(low, high, points, grid)
+    values = np.array([f(x) for x in shares])
+    best = int(np.argmax(values))
+    if not np.isfinite(values[best]):
+        return None
+    if len(shares) == 1:
+        return float(shares[0])
+    if best in (0, len(shares) - 1) and shares[-1] - shares[0] > RESOLUTION:
+        step = RESOLUTION if best == 0 else -RESOLUTION
+        if f(shares[best] + step) <= values[best]:
+            return float(shares[best])
+    a, b = shares[max(best - 1, 0)], shares[min(best + 1, len(shares) - 1)]
+    found = minimize_scalar(lambda x: -f(x), bounds=(a, b), method="bounded", options={"xatol": xatol})
+    x = float(found.x)
+    return x if f(x) > values[best] else float(shares[best])
+
+
+def nash(
+    origin: Gain, host: Gain, low: float, high: float, points: int = 21, grid: np.ndarray | None = None
+) -> float | None:
+    """The share in [low, high] maximising origin(x) · host(x) where both are positive; None if nowhere both are.
+
+    The product of expected gains is smooth between kinks (caps, floors), so `maximise` finds it."""
 
     def product(x: float) -> float:
         o, h = origin(x), host(x)
         return o * h if o > 0 and h > 0 else -math.inf
 
-    grid = np.linspace(low, high, points) if high > low else np.array([low])
-    values = np.array([product(x) for x in grid])
-    best = int(np.argmax(values))
-    if not np.isfinite(values[best]):
-        return None
-    if high == low:
-        return float(low)
-    a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    found = minimize_scalar(lambda x: -product(x), bounds=(a, b), method="bounded", options={"xatol": XTOL})
-    x = float(found.x)
-    return x if product(x) > values[best] else float(grid[best])
+    return maximise(product, low, high, points, grid=grid)
 
 
-def maximise(f: Gain, low: float, high: float, points: int = 21, xatol: float = XTOL) -> float | None:
-    """The share in [low, high] maximising f: the best of a grid, refined by a bounded search between its
-    neighbours (used for the joint gain and the host's gain)."""
-    if low > high:
-        return None
-    if high == low:
-        return float(low)
-    grid = np.linspace(low, high, points)
-    values = np.array([f(x) for x in grid])
-    best = int(np.argmax(values))
-    a, b = grid[max(best - 1, 0)], grid[min(best + 1, len(grid) - 1)]
-    found = minimize_scalar(lambda x: -f(x), bounds=(a, b), method="bounded", options={"xatol": xatol})
-    x = float(found.x)
-    return x if f(x) > values[best] else float(grid[best])
-
-
-def closest(gains: Callable[[float], np.ndarray], target: np.ndarray, points: int = 21) -> float:
+def closest(
+    gains: Callable[[float], np.ndarray], target: np.ndarray, points: int = 21, grid: np.ndarray | None = None
+) -> float:
     """The share whose gains (a vector, one per party) come closest to `target` in squared distance."""
 
     def distance(x: float) -> float:
         return float(((gains(x) - target) ** 2).sum())
 
-    return maximise(lambda x: -distance(x), 0.0, 1.0, points)  # type: ignore[return-value]
+    return maximise(lambda x: -distance(x), 0.0, 1.0, points, grid=grid)  # type: ignore[return-value]
 
 
 def shapley(players: Iterable[Hashable], value: Callable[[frozenset], float]) -> dict[Hashable, float]:
@@ -132,16 +141,17 @@ def shapley(players: Iterable[Hashable], value: Callable[[frozenset], float]) ->
     return out
 
 
-def formula_share(origin: Mapping[str, float], host: Mapping[str, float]) -> float | None:
-    """The origin's share by the apportionment formula: Σ weight · origin's part of each factor (a factor both
-    sides lack is left out and the others' weights rescaled); None when every factor is zero."""
-    weighted, weights = 0.0, 0.0
-    for factor, weight in FORMULA_WEIGHTS.items():
+def formula_share(origin: Mapping[str, float], host: Mapping[str, float], weights: Mapping[str, float]) -> float | None:
+    """The origin's share by an apportionment formula: Σ weight · origin's part of each factor (a factor both
+    sides lack is left out and the others' weights rescaled); None when every factor is zero. China's formula
+    for cross-region branches weighs revenue, payroll and assets (`national.branch_apportionment`)."""
+    weighted, total = 0.0, 0.0
+    for factor, weight in weights.items():
         whole = origin[factor] + host[factor]
         if whole > 0:
             weighted += weight * origin[factor] / whole
-            weights += weight
-    return weighted / weights if weights else None
+            total += weight
+    return weighted / total if total else None
 
 
 def participation_level(replications: int, confidence: float) -> int:

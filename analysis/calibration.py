@@ -147,7 +147,9 @@ def _profiles(scenario: Scenario, seed: int, r: int, counts: dict[str, float]) -
     )
     draws = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(r,)))
     common = common_shocks(draws, pop, years)
-    sizes = np.maximum(rate + np.sqrt(rate) * draws.standard_normal((years, len(industries))), 0.0)
+    growth = np.array([(1 + i.new_per_year_growth) ** np.arange(years) for i in industries]).T  # [year, industry]
+    mean = rate * growth  # Industry.registrations, with the fitted rate
+    sizes = np.maximum(mean + np.sqrt(mean) * draws.standard_normal((years, len(industries))), 0.0)
     cohorts = []
     for k, size in enumerate([stock, *sizes]):
         drawn = np.where(size > 0, PROFILES, 0)

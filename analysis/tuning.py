@@ -11,8 +11,10 @@ share x in [0, 1]:
 Each party's gain is its net fiscal benefit against the no-agreement world (`analysis.projection.net_benefit`:
 receipts − receipts without the agreement + attraction reward ± ecological compensation − its part of joint
 costs), over the first ten horizon years, discounted to the horizon's start: one number per replication.
-When effort does not respond to the shares, every x is a re-split of the same simulations (milliseconds);
-when it does (behaviour elasticities), every x is simulated again with the same seed (common random numbers).
+When effort does not respond to the shares, every x is an exact re-split of the same simulations, only the
+tuned agreement split again (`Resplit`); when it does (behaviour elasticities, measured against the ratio as
+written: `status_quo_effort`), the 21 grid shares are simulated again with the same seed (common random
+numbers), in parallel, the searches run on the grid's interpolant, and each share they find is simulated.
 """
 
 from __future__ import annotations
@@ -20,15 +22,28 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from analysis import bargaining
-from analysis.projection import Outcome, Projection, holders, net_benefit, project, simulation_key
+from analysis.projection import (
+    Outcome,
+    Projection,
+    holders,
+    net_benefit,
+    project,
+    simulation_key,
+    with_revocations,
+)
 from sim.errors import InputError
 from sim.model.activity import industry_values, monthly
+from sim.parameters import value_at
 from sim.scenario import Scenario
+from sim.sharing.cube import Cube
+from sim.sharing.fiscal import fiscal_balance
+from sim.sharing.split import allocate
 
 SHAPES = ("flat", "phased", "capped_term")
 OBJECTIVES = ("nash", "shapley", "joint", "host_share")
@@ -37,8 +52,6 @@ PV_YEARS = 10  # the officials' yardstick: a ten-year gain
 GRID = 21  # origin shares 0, 0.05, …, 1
 # Shapley values need one simulation per coalition: 2^k − 1 of them for k agreements around one origin or host.
 MAX_SHAPLEY_AGREEMENTS = 4
-# Joint-gain search when every evaluation is a simulation: grid points, then a bounded search to this tolerance.
-JOINT_XATOL = 0.005
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,30 @@ def check_shape(scenario: Scenario, index: int, shape: str, source: str) -> None
         raise InputError(source, "--shape", "tune_capped_term_needs_terms", agreement=a.id)
 
 
+def status_quo_effort(scenario: Scenario, index: int, source: str) -> Scenario:
+    """The scenario with effort measured against its ratio as written, whatever share is tried.
+
+    Left unnamed, the reference share effort responds to is each agreement's first phase (`sim.model.reinvestment`),
+    which a tuned share would move too — and effort would never respond. So the reference is written in: the
+    agreements' common first-phase share; when they differ, one reference cannot keep them all as they are and
+    the scenario must name it."""
+    b = scenario.behavior
+    if b is None or b.reference_origin_share is not None:
+        return scenario
+    if b.origin_referral_elasticity == 0 and b.host_service_elasticity == 0:
+        return scenario
+    firsts = sorted({float(a.ratio.schedule[0].origin) for a in scenario.agreements})
+    if len(firsts) > 1:
+        raise InputError(
+            source,
+            "behavior.reference_origin_share",
+            "tune_behavior_needs_reference",
+            agreement=scenario.agreements[index].id,
+            shares=", ".join(f"{x:g}" for x in firsts),
+        )
+    return scenario.model_copy(update={"behavior": b.model_copy(update={"reference_origin_share": firsts[0]})})
+
+
 def with_share(scenario: Scenario, index: int, shape: str, x: float) -> Scenario:
     """The scenario with agreement `index`'s ratio set by `shape` at origin share x (six decimals)."""
     a = scenario.agreements[index]
@@ -162,16 +199,89 @@ def pv_gains(scenario: Scenario, outcomes: list[Outcome], parties: list[str], ra
     """[replication, party] 10-year PV net fiscal gain (yuan) of each named party under `scenario`'s terms."""
     ids = holders(scenario)
     rows = [ids.index(p) for p in parties]
-    factor = discount(scenario, rate)
-    out = np.empty((len(outcomes), len(parties)))
-    for r, outcome in enumerate(outcomes):
-        gain = net_benefit(scenario, outcome)[rows, : len(factor)].astype(np.float64) / 100
-        out[r] = gain @ factor
+    net = np.stack([net_benefit(scenario, outcome)[rows] for outcome in outcomes])
+    return present_value(net, discount(scenario, rate))
+
+
+def present_value(net: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """[..., year] fen → [...] yuan, discounted over the first len(factor) years."""
+    return (net[..., : len(factor)].astype(np.float64) / 100) @ factor
+
+
+class Resplit:
+    """Exact gains (int64 fen until the present value) at any terms of one agreement, from one set of simulations.
+
+    A party's net benefit is a sum over agreements, each split and balanced by its own terms alone
+    (`allocate`, `fiscal_balance`), plus what no agreement's terms touch (the FTZ's part, the no-agreement
+    receipts). So everything but the tuned agreement's part is computed once, from the baseline projection, and a
+    new share splits only that agreement's cells: a cube with the other agreements masked out."""
+
+    def __init__(self, baseline: Projection, index: int, parties: list[str], rate: float):
+        s = baseline.scenario
+        ids = holders(s)
+        self.index, self.years, self.factor = index, s.horizon.years, discount(s, rate)
+        self.outcomes = baseline.outcomes
+        self.cubes = [_only(o.cube, index) for o in self.outcomes]
+        self.investment = [_investment(o, len(s.agreements)) for o in self.outcomes]
+        self.fixed = baseline.net_benefit[:, [ids.index(p) for p in parties]] - self.own(s)
+
+    def own(self, variant: Scenario) -> np.ndarray:
+        """[replication, side (origin, host), year] fen: the tuned agreement's receipts + reward ± compensation −
+        cost for each side under `variant`'s terms (a revoked zone's sharing ended as in its replication)."""
+        effective: dict[int | None, Scenario] = {}
+        out = np.empty((len(self.outcomes), 2, self.years), np.int64)
+        for r, (outcome, cube, investment) in enumerate(zip(self.outcomes, self.cubes, self.investment, strict=True)):
+            year = outcome.revoked.get(self.index)
+            if year not in effective:
+                effective[year] = with_revocations(variant, {} if year is None else {self.index: year})
+            s = effective[year]
+            balance = fiscal_balance(s, allocate(cube, s), investment)
+            out[r] = balance.net[self.index, -self.years :].T
+        return out
+
+    def net(self, variant: Scenario) -> np.ndarray:
+        """[replication, side, year] fen: each side's net benefit (`analysis.projection.net_benefit`'s rows)."""
+        return self.fixed + self.own(variant)
+
+    def __call__(self, variant: Scenario) -> np.ndarray:
+        """[replication, side] yuan: each side's 10-year PV gain."""
+        return present_value(self.net(variant), self.factor)
+
+
+def _only(cube: Cube, index: int) -> Cube:
+    """The cube with every agreement but `index` marked empty (the core skips an agreement without rows)."""
+    present = np.zeros_like(cube.present)
+    present[index] = cube.present[index]
+    return replace(cube, present=present)
+
+
+def _investment(outcome: Outcome, agreements: int) -> np.ndarray:
+    """Landed investment [agreement, cube year] fen, as `fiscal_balance` takes it (zero before the horizon)."""
+    out = np.zeros((agreements, outcome.cube.total.shape[1]), np.int64)
+    out[:, -outcome.landed.shape[1] :] = outcome.landed
     return out
 
 
+class Interpolated:
+    """Gains between the grid's shares — each replication's gain a cubic spline through its grid values — for the
+    searches when every exact evaluation is a simulation. Smooth, so a maximum can lie between grid shares (a
+    linear interpolant would put every maximum of the joint gain on the grid); every share found is then
+    simulated and tabled with its own gains."""
+
+    def __init__(self, samples: list[Sample]):
+        shares = np.array([s.share for s in samples])
+        self.origin = CubicSpline(shares, np.stack([s.origin for s in samples]), axis=0)
+        self.host = CubicSpline(shares, np.stack([s.host for s in samples]), axis=0)
+
+    def __call__(self, x: float) -> Sample:
+        x = six(x)
+        return Sample(x, self.origin(x), self.host(x))
+
+
 class Evaluator:
-    """Gains at any origin share, cached: re-split from one projection, or simulated anew with the same seed."""
+    """Gains at any origin share, cached: re-split exactly from one projection (`Resplit`), or — when effort
+    responds to the shares — simulated anew with the same seed, many shares at once on `workers` processes or
+    the Dask `scheduler` (`analysis.backend.map_ordered`: results in share order, identical on any backend)."""
 
     def __init__(
         self,
@@ -188,56 +298,62 @@ class Evaluator:
         self.seed, self.replications, self.workers, self.scheduler = seed, replications, workers, scheduler
         a = scenario.agreements[index]
         self.parties = [a.origin, a.host]
-        self.baseline = self._project(scenario)
         probe = with_share(scenario, index, shape, 0.123456)
         self.resimulate = simulation_key(probe) != simulation_key(scenario)
         self.cache: dict[float, Sample] = {}
-        self.simulations = 1
+        self.simulations = 0  # projections run (each of `replications` replications)
+        self._baseline: Projection | None = None
+        self._resplit: Resplit | None = None
 
     @property
     def method(self) -> str:
         return "resimulate" if self.resimulate else "resplit"
 
-    def _project(self, scenario: Scenario) -> Projection:
-        return project(scenario, self.seed, self.replications, self.workers)
-
-    def outcomes(self, x: float) -> tuple[Scenario, list[Outcome]]:
-        """The variant at share x and the outcomes its gains come from (the baseline's, re-split, or its own)."""
-        variant = with_share(self.scenario, self.index, self.shape, x)
-        if not self.resimulate:
-            return variant, self.baseline.outcomes
-        self.simulations += 1
-        return variant, self._project(variant).outcomes
+    @property
+    def baseline(self) -> Projection:
+        """The scenario as written, projected (simulated once, or in the first batch of shares)."""
+        if self._baseline is None:
+            self._baseline = project(self.scenario, self.seed, self.replications, self.workers)
+            self.simulations += 1
+        return self._baseline
 
     def prefetch(self, shares: list[float]) -> None:
-        """Simulate several shares at once — on `workers` processes or the Dask scheduler — when every share
-        needs its own simulation (`analysis.backend.map_ordered`: results in share order)."""
+        """Simulate every share not yet known — and the baseline, if not yet run — in one batch, when each share
+        needs its own simulation. Each task is one share's projection, run on one worker."""
         todo = list(dict.fromkeys(six(x) for x in shares if six(x) not in self.cache))
-        if not self.resimulate or not todo or (self.workers == 1 and self.scheduler is None):
+        if not self.resimulate or not todo:
             return
         from analysis.backend import map_ordered
 
         variants = [with_share(self.scenario, self.index, self.shape, x) for x in todo]
-        jobs = [(v, self.seed, self.replications) for v in variants]
-        for x, v, outcomes in zip(
-            todo, variants, map_ordered(_outcomes, jobs, self.workers, self.scheduler), strict=True
-        ):
-            self.simulations += 1
-            self.cache[x] = self._sample(x, v, outcomes)
-
-    def _sample(self, x: float, variant: Scenario, outcomes: list[Outcome]) -> Sample:
-        g = pv_gains(variant, outcomes, self.parties, self.rate)
-        return Sample(x, g[:, 0], g[:, 1])
+        jobs = [(v, self.seed, self.replications, False) for v in variants]
+        if self._baseline is None:
+            jobs.append((self.scenario, self.seed, self.replications, True))
+        done = map_ordered(_simulated, jobs, self.workers, self.scheduler)
+        self.simulations += len(jobs)
+        if self._baseline is None:
+            self._baseline = done.pop()
+        for x, v, outcomes in zip(todo, variants, done, strict=True):
+            g = pv_gains(v, outcomes, self.parties, self.rate)
+            self.cache[x] = Sample(x, g[:, 0], g[:, 1])
 
     def __call__(self, x: float) -> Sample:
         x = six(x)
         if x not in self.cache:
-            self.cache[x] = self._sample(x, *self.outcomes(x))
+            if self.resimulate:
+                self.prefetch([x])
+            else:
+                if self._resplit is None:
+                    self._resplit = Resplit(self.baseline, self.index, self.parties, self.rate)
+                g = self._resplit(with_share(self.scenario, self.index, self.shape, x))
+                self.cache[x] = Sample(x, g[:, 0], g[:, 1])
         return self.cache[x]
 
 
-def _outcomes(scenario: Scenario, seed: int, replications: int) -> list[Outcome]:
-    return project(scenario, seed, replications).outcomes
+def _simulated(scenario: Scenario, seed: int, replications: int, whole: bool) -> Projection | list[Outcome]:
+    """One share's simulations (a top-level function, for any backend): the projection, or just its outcomes."""
+    projection = project(scenario, seed, replications)
+    return projection if whole else projection.outcomes
 
 
 def tune(
@@ -253,24 +369,29 @@ def tune(
     scheduler: str | None = None,
     source: str = "scenario",
 ) -> Tuning:
+    """Every candidate ratio of one agreement. The grid's shares are evaluated exactly; the searches (roots,
+    maxima) run on exact re-splits, or — when every evaluation is a simulation — on the grid's interpolant
+    (`Interpolated`); every candidate and feasible end is then evaluated exactly and tabled."""
     index = agreement_index(scenario, agreement, source)
     check_shape(scenario, index, shape, source)
     seed = scenario.population.seed if seed is None else seed
-    gains = Evaluator(scenario, index, shape, seed, replications, rate, workers, scheduler)
+    responsive = status_quo_effort(scenario, index, source)
+    gains = Evaluator(responsive, index, shape, seed, replications, rate, workers, scheduler)
     grid = np.linspace(0.0, 1.0, GRID)
     gains.prefetch(list(grid))
     at = [gains(x) for x in grid]
+    search = Interpolated(at) if gains.resimulate else gains
+    notes: list[str] = ["tune_note_interpolated"] if gains.resimulate else []
 
     def mean(side: str) -> Callable[[float], float]:
-        return lambda x: float(getattr(gains(x), side).mean())
+        return lambda x: float(getattr(search(x), side).mean())
 
     def margin(side: str) -> Callable[[float], float]:
-        return lambda x: bargaining.margin(getattr(gains(x), side), confidence)
+        return lambda x: bargaining.margin(getattr(search(x), side), confidence)
 
     m_origin = np.array([bargaining.margin(s.origin, confidence) for s in at])
     m_host = np.array([bargaining.margin(s.host, confidence) for s in at])
     feasible, blocking = feasible_range(grid, m_origin, m_host, margin("origin"), margin("host"))
-    notes: list[str] = []
     candidates: dict[str, float | None] = dict.fromkeys(CANDIDATES)
     mean_origin = np.array([s.origin.mean() for s in at])
     mean_host = np.array([s.host.mean() for s in at])
@@ -279,29 +400,27 @@ def tune(
     candidates["current"] = current_share(scenario, index, shape)
     if feasible is not None:
         low, high = feasible
-        candidates["nash"] = _six(bargaining.nash(mean("origin"), mean("host"), low, high), feasible)
-        candidates["host_share"] = _six(bargaining.maximise(mean("host"), low, high), feasible)
+        candidates["nash"] = _six(bargaining.nash(mean("origin"), mean("host"), low, high, grid=grid), feasible)
+        candidates["host_share"] = _six(bargaining.maximise(mean("host"), low, high, grid=grid), feasible)
     if gains.resimulate:
-        joint = bargaining.maximise(lambda x: mean("origin")(x) + mean("host")(x), 0.0, 1.0, GRID, JOINT_XATOL)
+        joint = bargaining.maximise(lambda x: mean("origin")(x) + mean("host")(x), 0.0, 1.0, grid=grid)
         candidates["joint"] = _six(joint)
     else:
         notes.append("tune_note_joint_flat")
-    game, shapley_note = shapley_game(gains, scenario, index, seed, replications, rate)
+    game, shapley_note = shapley_game(gains, responsive, index, seed, replications, rate)
     if game is not None:
         a = scenario.agreements[index]
         target = np.array([game.values[a.origin], game.values[a.host]])
-        candidates["shapley"] = _six(
-            bargaining.closest(lambda x: np.array([mean("origin")(x), mean("host")(x)]), target)
-        )
+        both = lambda x: np.array([mean("origin")(x), mean("host")(x)])  # noqa: E731
+        candidates["shapley"] = _six(bargaining.closest(both, target, grid=grid))
     factors = formula_factors(gains.baseline, index)
     if factors is not None:
-        candidates["formula"] = _six(bargaining.formula_share(factors["origin"], factors["host"]))
-    for name in CANDIDATES:
-        if candidates[name] is not None:
-            gains(candidates[name])
-    if feasible is not None:
-        for x in feasible:
-            gains(x)
+        weights = formula_weights(scenario.horizon.start_year)
+        candidates["formula"] = _six(bargaining.formula_share(factors["origin"], factors["host"], weights))
+    exact = [x for x in candidates.values() if x is not None] + list(feasible or ())
+    gains.prefetch(exact)
+    for x in exact:
+        gains(x)
     return Tuning(
         scenario,
         agreement,
@@ -322,6 +441,11 @@ def tune(
         gains.baseline,
         notes,
     )
+
+
+def formula_weights(year: int) -> dict[str, float]:
+    """The apportionment formula's factor weights in force in `year` (national parameters)."""
+    return {k: float(value_at(f"national.branch_apportionment.{k}", year)) for k in ("revenue", "payroll", "assets")}
 
 
 def _six(x: float | None, within: tuple[float, float] | None = None) -> float | None:
@@ -419,31 +543,32 @@ def shapley_game(
         return None, "tune_shapley_too_many"
     agreements = scenario.agreements
     players = list(dict.fromkeys(p for i in group for p in (agreements[i].origin, agreements[i].host)))
-    all_players = frozenset(players)
-    values: dict[frozenset, float] = {}
+    coalitions = [frozenset(c) for size in range(1, len(players) + 1) for c in itertools.combinations(players, size)]
+
+    def inside(coalition: frozenset) -> frozenset:
+        return frozenset(i for i in group if {agreements[i].origin, agreements[i].host} <= coalition)
+
+    # one simulation per set of agreements in force, all at once (`analysis.backend.map_ordered`)
+    worlds = list(dict.fromkeys(k for k in map(inside, coalitions) if k and k != frozenset(group)))
+    variants = {k: without_agreements(scenario, set(group) - k) for k in worlds}
+    jobs = [(variants[k], seed, replications, False) for k in worlds]
+    from analysis.backend import map_ordered
+
+    simulated = dict(zip(worlds, map_ordered(_simulated, jobs, gains.workers, gains.scheduler), strict=True))
+    gains.simulations += len(jobs)
+    variants[frozenset(group)] = scenario
+    simulated[frozenset(group)] = gains.baseline.outcomes
 
     def value(coalition: frozenset) -> float:
-        inside = {i for i in group if {agreements[i].origin, agreements[i].host} <= coalition}
-        if not inside:
+        k = inside(coalition)
+        if not k:
             return 0.0
-        key = frozenset(inside)
-        if key not in values:
-            if coalition == all_players or inside == set(group):
-                projection, variant = gains.baseline, scenario
-            else:
-                variant = without_agreements(scenario, set(group) - inside)
-                projection = project(variant, seed, replications, gains.workers)
-                gains.simulations += 1
-            members = [p for p in players if p in coalition]
-            values[key] = float(pv_gains(variant, projection.outcomes, members, rate).sum(axis=1).mean())
-        return values[key]
+        members = [p for p in players if p in coalition]
+        return float(pv_gains(variants[k], simulated[k], members, rate).sum(axis=1).mean())
 
-    shapley = bargaining.shapley(players, value)
-    coalitions = {}
-    for size in range(1, len(players) + 1):
-        for group_players in itertools.combinations(players, size):
-            coalitions[frozenset(group_players)] = value(frozenset(group_players))
-    return ShapleyGame(players, coalitions, shapley), "tune_shapley_removed"
+    values = {c: value(c) for c in coalitions}
+    shapley = bargaining.shapley(players, lambda c: values.get(c, 0.0))
+    return ShapleyGame(players, values, shapley), "tune_shapley_removed"
 
 
 def formula_factors(baseline: Projection, index: int) -> dict[str, dict[str, float]] | None:

@@ -330,10 +330,10 @@ MESSAGES.update(
             "or shorten horizon.years",
         ),
         "too_many_project_years": (
-            "预计落地项目数 × 模拟年数约为 {total}，超过上限 {limit}；请减少 ftz_entities、new_per_year，"
-            "降低 reinvest_rate_per_year 或减少协同区 land_ha",
-            "expected zone projects × horizon years ≈ {total}, more than the limit of {limit}: lower ftz_entities, "
-            "new_per_year or reinvest_rate_per_year, or give the zones less land_ha",
+            "预计再投资项目数（协同区或自贸区内）× 模拟年数约为 {total}，超过上限 {limit}；请减少 ftz_entities、"
+            "new_per_year 或降低 reinvest_rate_per_year",
+            "expected reinvestment projects (in a zone or in the FTZ) × horizon years ≈ {total}, more than the limit "
+            "of {limit}: lower ftz_entities, new_per_year or reinvest_rate_per_year",
         ),
         "variant_cycle": ("变体引用形成循环：{value}", "variants extend each other in a cycle: {value}"),
         "extends_outside": (
@@ -1035,6 +1035,18 @@ MESSAGES.update(
             "没有可行比例：双方不能同时获益，在最接近的比例 {share} 下双方合计仍差 {shortfall} 元",
             "no ratio is feasible: the sides cannot both gain; at the closest share {share} they fall short by "
             "{shortfall} yuan together",
+        ),
+        "tune_behavior_needs_reference": (
+            "各协议首期来源方分成比例不同（{shares}）：行为随比例变化时，请在 behavior.reference_origin_share "
+            "中写明努力程度所对照的比例，再为协议 {agreement} 寻找比例",
+            "the agreements' first-phase origin shares differ ({shares}): with behaviour responding to the shares, "
+            "name the share effort is measured against in behavior.reference_origin_share to tune {agreement}",
+        ),
+        "tune_note_interpolated": (
+            "行为随比例变化：21 个网格比例逐一模拟，可行区间端点、盈亏平衡点与各最优比例在网格的三次样条插值上求得，"
+            "再逐一模拟；表中各比例的收益均为模拟结果",
+            "behaviour responds to the shares: the 21 grid shares are simulated, the feasible ends, break-evens and "
+            "optima are found on the grid's cubic-spline interpolant and then simulated; every gain tabled is simulated",
         ),
         "tune_note_joint_flat": (
             "努力程度不随分成比例变化（无行为弹性），双方合计收益与比例无关，故无“合计最大”比例",

@@ -18,8 +18,9 @@ SIMULATED = sorted(p for p in (ROOT / "scenarios").glob("*/*.yaml") if p.parent.
 
 def aggregate(path: Path) -> dict:
     """One replication at the scenario's own seed: totals per agreement and party (yuan, exact to the fen, as
-    text), land outcomes, revocations and the number of ledger rows — all exact."""
-    from analysis.projection import CENTRAL, HOST, ORIGIN, project
+    text), each holder's receipts with and without the agreements, land outcomes, revocations and the number of
+    ledger rows — all exact."""
+    from analysis.projection import CENTRAL, HOST, ORIGIN, holders, project
     from sim.money import yuan_text
     from sim.scenario.loading import load_scenario
 
@@ -34,6 +35,13 @@ def aggregate(path: Path) -> dict:
                 for name, column in (("central", CENTRAL), ("origin", ORIGIN), ("host", HOST))
             }
             for i, a in enumerate(scenario.agreements)
+        },
+        "gains": {  # each holder's receipts with and without the agreements over the horizon
+            holder: {
+                "with": yuan_text(int(projection.with_agreement[0, h].sum())),
+                "without": yuan_text(int(projection.without_agreement[0, h].sum())),
+            }
+            for h, holder in enumerate(holders(scenario))
         },
         "land": {outcome: int(count) for outcome, count in projection.outcomes[0].attempts.items()},
         "revoked": {scenario.agreements[a].id: int(y) for a, y in sorted(projection.outcomes[0].revoked.items())},
@@ -56,6 +64,10 @@ def exact(figures: dict) -> dict:
         "agreements": {
             agreement: {party: fen(value) for party, value in parties.items()}
             for agreement, parties in figures["agreements"].items()
+        },
+        "gains": {
+            holder: {world: fen(value) for world, value in worlds.items()}
+            for holder, worlds in figures.get("gains", {}).items()
         },
     }
 

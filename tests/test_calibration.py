@@ -20,18 +20,21 @@ from sim.errors import InputError
 from sim.scenario.loading import load_scenario, scenario_data, scenario_from_data
 
 HISTORY = Path(__file__).parent.parent / "scenarios" / "guangxi" / "ftz_history.yaml"
-TRUE = {"new_per_year": 3000, "median": 1_000_000, "growth": 0.08}
+TRUE = {"new_per_year": 3000, "registrations_growth": 0.1, "median": 1_000_000, "growth": 0.08}
 SIGMA, TRADE_SHARE, SHOCK_P, SHOCK_LOSS = 1.0, 0.3, 0.02, 0.5
 
 
 def expected_series(years: int = 5) -> tuple[dict[int, float], dict[int, float]]:
-    """By hand: year-end entities after k+1 cohorts of λ; mid-year is half a cohort less. Trade of year k:
-    λ cohorts × E[revenue] × trade share, a cohort j years old having grown by g^j, g = (1 + mean)(1 − p·loss);
-    E[lognormal] = median · e^{σ²/2}."""
-    lam, g = TRUE["new_per_year"], (1 + TRUE["growth"]) * (1 - SHOCK_P * SHOCK_LOSS)
+    """By hand: cohort k has λ·(1 + h)^k entities; mid-year count of year k is the earlier cohorts and half of
+    cohort k. Trade of year k: each cohort j ≤ k × E[revenue] × trade share, grown by g^(k−j),
+    g = (1 + mean)(1 − p·loss); E[lognormal] = median · e^{σ²/2}."""
+    g = (1 + TRUE["growth"]) * (1 - SHOCK_P * SHOCK_LOSS)
+    cohort = [TRUE["new_per_year"] * (1 + TRUE["registrations_growth"]) ** k for k in range(years)]
     mean_revenue = TRUE["median"] * math.exp(SIGMA**2 / 2)
-    mid_year = {2019 + k: lam * (k + 0.5) for k in range(years)}
-    trade = {2019 + k: lam * mean_revenue * TRADE_SHARE * sum(g**j for j in range(k + 1)) for k in range(years)}
+    mid_year = {2019 + k: sum(cohort[:k]) + cohort[k] / 2 for k in range(years)}
+    trade = {
+        2019 + k: mean_revenue * TRADE_SHARE * sum(cohort[j] * g ** (k - j) for j in range(k + 1)) for k in range(years)
+    }
     return mid_year, trade
 
 
@@ -47,6 +50,7 @@ def synthetic() -> dict:
     data["calibration"] = {
         "parameters": [
             {"path": "population.industries[0].new_per_year", "lower": 500, "upper": 20000, "start": 1500},
+            {"path": "population.industries[0].new_per_year_growth", "lower": 0.0, "upper": 0.5, "start": 0.0},
             {"path": "population.industries[0].revenue_yuan.median", "lower": 1e5, "upper": 1e7, "start": 2e6},
             {"path": "population.industries[0].growth.mean", "lower": -0.1, "upper": 0.3, "start": 0.03},
         ],
@@ -78,8 +82,9 @@ def test_recovers_known_parameters():
     result = calibrate(scenario_from_data(synthetic(), "synthetic"), "synthetic", seed=7, replications=8)
     fitted = list(result.fitted.values())
     assert fitted[0] == pytest.approx(TRUE["new_per_year"], rel=0.02)
-    assert fitted[1] == pytest.approx(TRUE["median"], rel=0.05)
-    assert fitted[2] == pytest.approx(TRUE["growth"], abs=0.015)
+    assert fitted[1] == pytest.approx(TRUE["registrations_growth"], abs=0.01)
+    assert fitted[2] == pytest.approx(TRUE["median"], rel=0.05)
+    assert fitted[3] == pytest.approx(TRUE["growth"], abs=0.015)
     assert result.written["population.industries[0].new_per_year"] == round(fitted[0])
     # the backtest of a fit to exact expectations misses by sampling error only
     assert all(abs(r.error_pct) < 3 for r in result.rows)
@@ -89,6 +94,7 @@ def test_fit_to_the_issue_figures_is_the_hand_solution():
     """Registrations alone against 37,000 at mid-2021 and 90,000 at mid-2023 (2.5 and 4.5 cohorts): relative
     least squares gives λ = Σa/Σa² with a = (2.5/37000, 4.5/90000) = 16,639.5."""
     data = synthetic()
+    data["population"]["industries"][0]["new_per_year_growth"] = 0  # a constant rate
     data["calibration"]["parameters"] = data["calibration"]["parameters"][:1]
     data["calibration"]["series"] = [data["calibration"]["series"][0]]
     data["calibration"]["series"][0]["observations"] = [
@@ -138,7 +144,7 @@ def test_bad_calibration_blocks_are_refused():
     _refused(_set("parameters", 0, "path", "population.industries[0].growth"), "calibration_path_number", f"{p0}.path")
     _refused(_set("parameters", 0, "lower", 30000), "calibration_bounds", p0)
     _refused(_set("parameters", 0, "start", 1e6), "calibration_start", p0)
-    _refused(_set("parameters", 2, "upper", 5), "calibration_bound_field", "calibration.parameters[2].upper")
+    _refused(_set("parameters", 3, "upper", 5), "calibration_bound_field", "calibration.parameters[3].upper")
     _refused(_set("parameters", 1, "path", npy), "duplicate_id", "calibration.parameters[1].path")
     _refused(_set("series", 1, "unit", "entities"), "calibration_unit", "calibration.series[1]")
     _refused(_set("series", 1, "observations", 0, "at", "mid_year"), "calibration_mid_year", "calibration.series[1]")
@@ -169,7 +175,7 @@ def test_cli_writes_the_files(tmp_path, capsys):
     scenario.write_text(yaml.safe_dump(json.loads(json.dumps(data, default=float)), allow_unicode=True), "utf-8")
     out = tmp_path / "out"
     assert main(["calibrate", str(scenario), "--out", str(out), "--replications", "3", "--seed", "5"]) == 0
-    assert "calibrated 3 parameters" in capsys.readouterr().out
+    assert "calibrated 4 parameters" in capsys.readouterr().out
     names = {p.name for p in out.iterdir()}
     assert {"calibration.json", "scenario_calibrated.yaml", "backtest.csv", "backtest.png", "backtest.svg"} <= names
     with (out / "backtest.csv").open(encoding="utf-8") as handle:

@@ -212,5 +212,7 @@ def test_run_size_is_bounded_with_an_error_naming_the_key():
     err = _refusal(industry={"ftz_entities": 200_000, "reinvest_rate_per_year": 1.0})
     assert (err.where, err.key, err.params["total"]) == ("population.industries", "too_many_project_years", 800_000)
     assert "reinvest_rate_per_year" in err.line("en")
-    # the same on 1,000 ha of one-hectare plots that are never let again: 1,000 projects × 4 years, accepted
-    world({"ftz_entities": 200_000, "reinvest_rate_per_year": 1.0}, zone={"land_ha": 1000})
+    # the same on little land is refused too: projects that find no zone land stay in the FTZ (or are lost), and
+    # those staying are taxed on the same calendar, in both worlds
+    err = _refusal(industry={"ftz_entities": 200_000, "reinvest_rate_per_year": 1.0}, zone={"land_ha": 1000})
+    assert err.key == "too_many_project_years"

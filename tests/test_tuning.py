@@ -70,13 +70,37 @@ def test_break_even_roots():
 
 
 def test_formula_share_weights():
+    weights = {"revenue": 0.35, "payroll": 0.35, "assets": 0.30}
     origin = {"revenue": 30.0, "payroll": 20.0, "assets": 0.0}
     host = {"revenue": 70.0, "payroll": 80.0, "assets": 100.0}
-    assert bargaining.formula_share(origin, host) == pytest.approx(0.35 * 0.3 + 0.35 * 0.2 + 0.30 * 0.0)
+    assert bargaining.formula_share(origin, host, weights) == pytest.approx(0.35 * 0.3 + 0.35 * 0.2 + 0.30 * 0.0)
     # a factor neither side has is left out and the others re-weighted
     assert bargaining.formula_share(
-        {"revenue": 1.0, "payroll": 1.0, "assets": 0.0}, {"revenue": 1.0, "payroll": 3.0, "assets": 0.0}
+        {"revenue": 1.0, "payroll": 1.0, "assets": 0.0}, {"revenue": 1.0, "payroll": 3.0, "assets": 0.0}, weights
     ) == pytest.approx((0.35 * 0.5 + 0.35 * 0.25) / 0.7)
+
+
+def test_formula_weights_are_the_national_parameters():
+    from analysis.tuning import formula_weights
+    from sim.parameters import parameter
+
+    # 国税发〔2008〕28号 第二十三条, kept by 国家税务总局公告2012年第57号: 0.35 / 0.35 / 0.30
+    assert formula_weights(2025) == {"revenue": 0.35, "payroll": 0.35, "assets": 0.30}
+    assert parameter("national.branch_apportionment.assets").unit == "share"
+
+
+def test_maximise_keeps_a_best_end_and_refines_inside():
+    grid = np.linspace(0, 1, 21)
+    calls = []
+
+    def falling(x):
+        calls.append(x)
+        return -x
+
+    assert bargaining.maximise(falling, 0.3, 0.9, grid=grid) == 0.3  # best at the lower end: kept
+    assert len(calls) == 13 + 1  # the shares 0.3, 0.35, …, 0.9 and one step inside the end: no search
+    peak = bargaining.maximise(lambda x: -((x - 0.4321) ** 2), 0.0, 1.0, grid=grid)
+    assert peak == pytest.approx(0.4321, abs=1e-6)
 
 
 def test_participation_margin_counts_replications():
@@ -223,3 +247,157 @@ def test_unknown_agreement_and_bad_confidence_are_input_errors(tmp_path, capsys)
     assert "nanning" in capsys.readouterr().err
     assert main(["tune", str(NANNING), "--agreement", "nanning", "--out", str(out), "--confidence", "1.5"]) == 2
     assert not out.exists()
+
+
+def test_resplit_of_one_agreement_is_exact_for_every_shape(tuned, nanning):
+    """Splitting only the tuned agreement again gives net_benefit's rows to the fen (int64), for each shape."""
+    from analysis.projection import holders, net_benefit, resplit
+    from analysis.tuning import Resplit, with_share
+
+    capped = nanning.model_copy(
+        update={"agreements": [nanning.agreements[0].model_copy(update={"cap": {"origin_cumulative_yuan": 3e8}})]}
+    )
+    rows = [holders(nanning).index(p) for p in ("nanning_ftz", "nanning_cdz")]
+    for scenario, shape, x in ((nanning, "flat", 0.37), (nanning, "phased", 0.42), (capped, "capped_term", 0.8)):
+        baseline = resplit(scenario, tuned.baseline)
+        variant = with_share(scenario, 0, shape, x)
+        fast = Resplit(baseline, 0, ["nanning_ftz", "nanning_cdz"], 0.03).net(variant)
+        plain = np.stack([net_benefit(variant, o)[rows] for o in baseline.outcomes])
+        assert fast.dtype == np.int64 and np.array_equal(fast, plain), shape
+
+
+# --- three parties: one FTZ area, two zones, simulated --------------------------------------------------
+
+THREE = {
+    "parties": [
+        {"id": "ftz", "kind": "ftz_area", "name": "片区", "land_ha": 5},
+        {"id": "za", "kind": "collaborative_zone", "name": "甲协同区", "land_ha": 40},
+        {"id": "zb", "kind": "collaborative_zone", "name": "乙协同区", "land_ha": 25},
+    ],
+    "agreements": [
+        {"id": "a", "origin": "ftz", "host": "za", "ratio": {"schedule": [{"from": 2023, "origin": 0.6}]}},
+        {"id": "b", "origin": "ftz", "host": "zb", "ratio": {"schedule": [{"from": 2023, "origin": 0.5}]}},
+    ],
+}
+
+
+def _three(agreements=("a", "b")):
+    from tests.sim_builders import world
+
+    kept = [a for a in THREE["agreements"] if a["id"] in agreements]
+    return world(
+        industry={"ftz_entities": 300, "reinvest_rate_per_year": 0.1},
+        parties=THREE["parties"],
+        agreements=kept,
+        horizon={"start_year": 2023, "years": 10},
+    )
+
+
+def test_shapley_of_one_origin_and_two_zones_from_simulated_coalitions():
+    """Coalition values projected here, each coalition's scenario written out (not the tool's removal), gains
+    summed by hand; the Shapley value by the average over the 3! orders of joining."""
+    import itertools
+
+    from analysis.projection import project
+    from analysis.tuning import tune
+
+    seed, replications = 3, 2
+    found = tune(_three(), "a", replications=replications, seed=seed)
+    by_hand = {frozenset(): 0.0}
+    for members, kept in (("ftz", ()), ("za", ()), ("zb", ()), ("za zb", ())) + (
+        ("ftz za", ("a",)),
+        ("ftz zb", ("b",)),
+        ("ftz za zb", ("a", "b")),
+    ):
+        coalition = frozenset(members.split())
+        if not kept:  # no agreement among them: nothing changes for them
+            by_hand[coalition] = 0.0
+            continue
+        scenario = _three(kept)
+        outcomes = project(scenario, seed, replications).outcomes
+        by_hand[coalition] = float(sum(_pv_by_hand(scenario, outcomes, p) for p in coalition).mean())
+    assert by_hand[frozenset({"ftz", "za"})] > 0 and by_hand[frozenset({"ftz", "zb"})] > 0  # a game worth playing
+    for coalition, value in found.shapley.coalitions.items():
+        assert value == pytest.approx(by_hand[coalition], rel=1e-9, abs=1e-3)
+    players = ["ftz", "za", "zb"]
+    phi = dict.fromkeys(players, 0.0)
+    for order in itertools.permutations(players):
+        before: frozenset = frozenset()
+        for p in order:
+            phi[p] += (by_hand[before | {p}] - by_hand[before]) / 6
+            before = before | {p}
+    for p in players:
+        assert found.shapley.values[p] == pytest.approx(phi[p], rel=1e-9)
+    # the Shapley candidate: of every share evaluated, none comes closer to (φ_ftz, φ_za) for agreement a
+    x = found.candidates["shapley"]
+    assert x is not None
+
+    def distance(s):
+        return (s.origin.mean() - phi["ftz"]) ** 2 + (s.host.mean() - phi["za"]) ** 2
+
+    assert all(distance(found.samples[x]) <= distance(s) * (1 + 1e-9) for s in found.samples.values())
+
+
+def test_resplit_leaves_the_other_agreement_as_it_is():
+    from analysis.projection import holders, net_benefit, project
+    from analysis.tuning import Resplit, with_share
+
+    scenario = _three()
+    baseline = project(scenario, 5, 2)
+    for index, parties in ((0, ["ftz", "za"]), (1, ["ftz", "zb"])):
+        variant = with_share(scenario, index, "flat", 0.25)
+        rows = [holders(scenario).index(p) for p in parties]
+        plain = np.stack([net_benefit(variant, o)[rows] for o in baseline.outcomes])
+        assert np.array_equal(Resplit(baseline, index, parties, 0.03).net(variant), plain)
+
+
+# --- behaviour responding to the shares -----------------------------------------------------------------
+
+
+def _responsive(**behavior):
+    from tests.sim_builders import world
+
+    elastic = {"origin_referral_elasticity": 0.5, "host_service_elasticity": 0.5, **behavior}
+    return world(
+        industry={"ftz_entities": 400, "reinvest_rate_per_year": 0.1},
+        parties=[{"id": "ftz", "kind": "ftz_area", "name": "片区", "land_ha": 5}, THREE["parties"][1] | {"id": "zone"}],
+        horizon={"start_year": 2023, "years": 10},
+        behavior=elastic,
+    )
+
+
+def test_behavioural_tune_simulates_what_it_reports_against_the_written_ratio():
+    from analysis.projection import project
+    from analysis.tuning import tune, with_share
+
+    scenario = _responsive()
+    found = tune(scenario, "a", objective="joint", replications=2, seed=4)
+    assert found.method == "resimulate" and "tune_note_interpolated" in found.notes
+    joint = {x: s.origin.mean() + s.host.mean() for x, s in found.samples.items()}
+    assert len({round(v, 2) for v in joint.values()}) > 10  # effort responds: the total depends on the split
+    x = found.candidates["joint"]
+    assert x is not None and x in found.samples
+    # the share written in, effort measured against the scenario's own ratio (0.6) — an independent run
+    written = with_share(scenario, 0, "flat", x)
+    written = written.model_copy(
+        update={"behavior": written.behavior.model_copy(update={"reference_origin_share": 0.6})}
+    )
+    outcomes = project(written, 4, 2).outcomes
+    np.testing.assert_allclose(found.samples[x].origin, _pv_by_hand(written, outcomes, "ftz"), rtol=0, atol=0.01)
+    np.testing.assert_allclose(found.samples[x].host, _pv_by_hand(written, outcomes, "zone"), rtol=0, atol=0.01)
+
+
+def test_behavioural_tune_needs_a_named_reference_when_first_phases_differ():
+    from analysis.tuning import status_quo_effort
+    from sim.errors import InputError
+
+    scenario = _three().model_copy(
+        update={"behavior": {"origin_referral_elasticity": 0.5, "host_service_elasticity": 0.0}}
+    )
+    with pytest.raises(InputError) as error:
+        status_quo_effort(scenario, 0, "three.yaml")
+    assert error.value.key == "tune_behavior_needs_reference"
+    named = scenario.model_copy(
+        update={"behavior": scenario.behavior.model_copy(update={"reference_origin_share": 0.5})}
+    )
+    assert status_quo_effort(named, 0, "three.yaml") is named

@@ -200,7 +200,22 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     buffer = io.BytesIO()
     with saving(fmt):
         fig.savefig(buffer, format=fmt, dpi=dpi, metadata=_METADATA.get(fmt))
-    return buffer.getvalue()
+    return _numbered_ids(buffer.getvalue()) if fmt == "svg" else buffer.getvalue()
+
+
+_SVG_ID = re.compile(rb'id="([a-z]+[0-9a-f]{10})"')
+
+
+def _numbered_ids(svg: bytes) -> bytes:
+    """SVG ids renumbered in order of appearance. matplotlib names a clip path by a hash of its float bounds,
+    whose last bits can differ between two layouts of the same figure in one process; the ids mean nothing to a
+    reader, their order is stable."""
+    names = dict.fromkeys(_SVG_ID.findall(svg))
+    if not names:
+        return svg
+    renamed = {name: b"%s%d" % (name[:1], k) for k, name in enumerate(names)}
+    pattern = re.compile(b"|".join(re.escape(n) for n in names))
+    return pattern.sub(lambda m: renamed[m.group(0)], svg)
 
 
 def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg"), close: bool = True) -> list[Path]:

@@ -17,7 +17,7 @@ from analysis.outputs.presentation import Names, View, header, in_unit, render, 
 from analysis.outputs.report import _table_pages
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
-from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, Tuning
+from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, Tuning, formula_weights
 
 COLUMNS = (
     "origin_share",
@@ -91,9 +91,13 @@ def summary(t: Tuning) -> dict:
         "replications": t.replications,
         "method": {
             "evaluation": t.method,
-            "break_even": "scipy.optimize.brentq, bracketed by sign changes on a 21-share grid",
-            "nash": "21-share grid over the feasible range, refined by scipy.optimize.minimize_scalar (bounded)",
+            "search": "exact re-splits"
+            if t.method == "resplit"
+            else "the 21-share grid simulated, roots and maxima of its cubic-spline interpolant; candidates simulated",
+            "break_even": "scipy.optimize.brentq, bracketed by sign changes on the 21-share grid",
+            "nash": "grid shares in the feasible range, refined by scipy.optimize.minimize_scalar (bounded)",
             "feasible": "participation margins (order statistics) crossing zero, scipy.optimize.brentq",
+            "formula_weights": formula_weights(t.scenario.horizon.start_year),
             "shapley": render(t.shapley_note, "en", limit=MAX_SHAPLEY_AGREEMENTS),
             "gain": "net fiscal benefit vs the no-agreement world, first 10 horizon years, present value",
         },

@@ -83,7 +83,7 @@ def draw(scenario: Scenario, seed: np.random.SeedSequence) -> Draws:
     rng = stream(seed, "entities")
     entities = register(rng, pop, areas, [i.ftz_entities for i in pop.industries], 0, years, True, common=common)
     for k in range(years):
-        counts = [int(rng.poisson(i.new_per_year)) for i in pop.industries]
+        counts = [int(rng.poisson(i.registrations(k))) for i in pop.industries]
         entities.append(register(rng, pop, areas, counts, k, years, common=common))
     n = len(entities)
     decision = stream(seed, "decisions").random((n, years))

@@ -75,7 +75,7 @@ def _check_model_size(s: Scenario, fail: Any) -> None:
     pop, years = s.population, s.horizon.years
     if pop is None:
         return
-    registered = [i.ftz_entities + i.new_per_year * years for i in pop.industries]  # new_per_year: Poisson mean
+    registered = [i.ftz_entities + sum(i.registrations(k) for k in range(years)) for i in pop.industries]
     entities = sum(registered)
     if entities > MAX_ENTITIES:
         fail("population.industries", "too_many_entities", total=entities, years=years, limit=MAX_ENTITIES)

@@ -24,8 +24,9 @@ from sim.scenario.types import Amount, Ident, Rate, Share, Strict, Text
 # - 2,000,000 entities registered over a run (stock + new_per_year × years): several times the largest FTZ's
 #   registrations, and at most ~1.2 GB of entity arrays over 10 years;
 # - 20,000,000 entity-years (entities × horizon years), so long horizons cannot multiply that: ~1.2 GB;
-# - 500,000 expected project-years (landed zone projects × years; bounded by the hazard and by land): ~4 GB.
-# The bundled scenarios stay far below (guangxi/region: ~300,000 entities, 1.8 million entity-years).
+# - 500,000 expected project-years (reinvestment projects × years, in a zone or in the FTZ; bounded by the
+#   hazard): ~4 GB.
+# The bundled scenarios stay far below (guangxi/region: ~150,000 entities, under 1 million entity-years).
 MAX_ENTITIES = 2_000_000
 MAX_ENTITY_YEARS = 20_000_000
 MAX_PROJECT_YEARS = 500_000
@@ -121,6 +122,7 @@ class Industry(Strict):
     area: Ident | None = None  # the FTZ area its entities are registered in; needed when there are several
     ftz_entities: int = Field(ge=0, le=MAX_ENTITIES)
     new_per_year: int = Field(default=0, ge=0, le=MAX_ENTITIES)  # the mean of each year's Poisson draw
+    new_per_year_growth: float = Field(default=0.0, ge=-0.5, le=1)  # registrations grow (or shrink) yearly
     reinvest_rate_per_year: Rate
     revenue_yuan: RevenueDistribution
     growth: Growth = Field(default_factory=Growth)
@@ -163,6 +165,12 @@ class Industry(Strict):
                 if key in data:
                     raise PydanticCustomError(message, "retired key", {"name": key})
         return data
+
+
+    def registrations(self, year_index: int) -> float:
+        """The mean number of new registrations in horizon year `year_index` (the yearly Poisson mean): an FTZ's
+        registrations rise for years after it opens, so a constant rate cannot follow them."""
+        return self.new_per_year * (1 + self.new_per_year_growth) ** year_index
 
 
 class Population(Strict):
