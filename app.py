@@ -522,7 +522,10 @@ if find_tab.open:
             try:
                 support.check_workload(replications, baseline.horizon.years, source, "replications")
                 with st.spinner(t("app_find_progress", n=replications)):
-                    found = support.tuned(state.tunings, scenario, ident, shape, confidence, replications, source)
+                    projection = state.projections.get(scenario, replications).projection  # cached: a re-split
+                    found = support.tuned(
+                        state.tunings, scenario, ident, shape, confidence, replications, source, projection
+                    )
             except InputError as error:
                 show_error(error)
             else:

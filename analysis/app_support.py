@@ -573,16 +573,26 @@ def tuned(
     confidence: float,
     replications: int,
     source: str,
+    projection: Projection | None = None,
 ):
     """`analysis.tuning.tune` of one agreement (Nash as the objective; every candidate is reported), kept in the
-    session's `cache` by the terms it was found for; its baseline kept as what re-splitting needs (`slim`)."""
+    session's `cache` by the terms it was found for; its baseline kept as what re-splitting needs (`slim`).
+    `projection` — the page's own, of this scenario — is re-split rather than simulated again."""
     from analysis.tuning import tune
 
     key = (scenario.sha256(), agreement, shape, confidence, replications)
 
     def make():
         found = tune(
-            scenario, agreement, shape, "nash", confidence, replications, scenario.population.seed, source=source
+            scenario,
+            agreement,
+            shape,
+            "nash",
+            confidence,
+            replications,
+            scenario.population.seed,
+            source=source,
+            baseline=projection,
         )
         return replace(found, baseline=slim(found.baseline))
 

@@ -293,6 +293,7 @@ class Evaluator:
         rate: float,
         workers: int = 1,
         scheduler: str | None = None,
+        baseline: Projection | None = None,
     ):
         self.scenario, self.index, self.shape, self.rate = scenario, index, shape, rate
         self.seed, self.replications, self.workers, self.scheduler = seed, replications, workers, scheduler
@@ -302,7 +303,13 @@ class Evaluator:
         self.resimulate = simulation_key(probe) != simulation_key(scenario)
         self.cache: dict[float, Sample] = {}
         self.simulations = 0  # projections run (each of `replications` replications)
-        self._baseline: Projection | None = None
+        # a projection already made of exactly this scenario, seed and replications (the app's) is re-split
+        same = baseline is not None and (baseline.scenario.sha256(), baseline.seed, len(baseline.outcomes)) == (
+            scenario.sha256(),
+            seed,
+            replications,
+        )
+        self._baseline: Projection | None = baseline if same else None
         self._resplit: Resplit | None = None
 
     @property
@@ -368,15 +375,17 @@ def tune(
     workers: int = 1,
     scheduler: str | None = None,
     source: str = "scenario",
+    baseline: Projection | None = None,
 ) -> Tuning:
     """Every candidate ratio of one agreement. The grid's shares are evaluated exactly; the searches (roots,
     maxima) run on exact re-splits, or — when every evaluation is a simulation — on the grid's interpolant
-    (`Interpolated`); every candidate and feasible end is then evaluated exactly and tabled."""
+    (`Interpolated`); every candidate and feasible end is then evaluated exactly and tabled. `baseline`, a
+    projection of this very scenario with this seed and number of replications, spares simulating it again."""
     index = agreement_index(scenario, agreement, source)
     check_shape(scenario, index, shape, source)
     seed = scenario.population.seed if seed is None else seed
     responsive = status_quo_effort(scenario, index, source)
-    gains = Evaluator(responsive, index, shape, seed, replications, rate, workers, scheduler)
+    gains = Evaluator(responsive, index, shape, seed, replications, rate, workers, scheduler, baseline)
     grid = np.linspace(0.0, 1.0, GRID)
     gains.prefetch(list(grid))
     at = [gains(x) for x in grid]

@@ -1046,7 +1046,8 @@ MESSAGES.update(
             "行为随比例变化：21 个网格比例逐一模拟，可行区间端点、盈亏平衡点与各最优比例在网格的三次样条插值上求得，"
             "再逐一模拟；表中各比例的收益均为模拟结果",
             "behaviour responds to the shares: the 21 grid shares are simulated, the feasible ends, break-evens and "
-            "optima are found on the grid's cubic-spline interpolant and then simulated; every gain tabled is simulated",
+            "optima are found on the grid's cubic-spline interpolant and then simulated; every gain tabled is "
+            "simulated",
         ),
         "tune_note_joint_flat": (
             "努力程度不随分成比例变化（无行为弹性），双方合计收益与比例无关，故无“合计最大”比例",

@@ -401,3 +401,14 @@ def test_behavioural_tune_needs_a_named_reference_when_first_phases_differ():
         update={"behavior": scenario.behavior.model_copy(update={"reference_origin_share": 0.5})}
     )
     assert status_quo_effort(named, 0, "three.yaml") is named
+
+
+def test_a_given_projection_of_the_same_scenario_is_re_split_not_simulated_again(tuned, nanning):
+    from analysis.tuning import tune
+
+    again = tune(nanning, "nanning", replications=REPLICATIONS, seed=7, baseline=tuned.baseline)
+    assert again.baseline is tuned.baseline  # no new simulation: the very projection given
+    assert again.candidates == tuned.candidates
+    # another seed's projection is not this scenario's: simulated anew
+    other = tune(nanning, "nanning", replications=REPLICATIONS, seed=8, baseline=tuned.baseline)
+    assert other.baseline is not tuned.baseline

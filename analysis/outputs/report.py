@@ -38,24 +38,24 @@ def write_report(
         for fig in charts.values():  # each chart says what its figures are (`charts.comparison_charts`)
             pdf.savefig(fig)
         summary = views["summary"]
-        for page in _table_pages(_titled(summary, lang), summary, lang):
+        for page in table_pages(_titled(summary, lang), summary, lang):
             pdf.savefig(page)
         for key in ("risk", "zone_risk"):  # over every replication (`analysis.risk`)
             view = views.get(key)
             if view is not None and len(view.table):
-                for page in _table_pages(_titled(view, lang), view, lang):
+                for page in table_pages(_titled(view, lang), view, lang):
                     pdf.savefig(page)
         statistics = views["statistics"]
         if len(statistics.table):
-            for page in _table_pages(statistics.title, statistics, lang):
+            for page in table_pages(statistics.title, statistics, lang):
                 pdf.savefig(page)
         assessment = views["assessment"]
         if len(assessment.table):
-            for page in _table_pages(*_assessment_summary(c, lang)):
+            for page in table_pages(*_assessment_summary(c, lang)):
                 pdf.savefig(page)
         targets = views["targets"]
         if len(targets.table):
-            for page in _table_pages(targets.title, _targets_summary(targets), lang):
+            for page in table_pages(targets.title, _targets_summary(targets), lang):
                 pdf.savefig(page)
 
 
@@ -117,7 +117,7 @@ def _wrapped(text: str, width: int) -> str:
     return "\n".join([*lines, line])
 
 
-def _table_pages(title: str, view: View, lang: str) -> list[Figure]:
+def table_pages(title: str, view: View, lang: str) -> list[Figure]:
     """A view as one or more landscape pages: headers wrapped, numbers right-aligned, the note at the foot."""
     text = view.text()
     header = [_wrapped(h, 18) for h in text.columns]

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import apply_fonts, language, new_figure, save, saving
 from analysis.outputs.presentation import Names, View, header, in_unit, render, unit_for
-from analysis.outputs.report import _table_pages
+from analysis.outputs.report import table_pages
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
 from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, Tuning, formula_weights
@@ -226,7 +226,7 @@ def report_pages(t: Tuning, lang: str = "zh") -> list[Figure]:
     """The tuning page(s) of a PDF report: the chart, then the candidates and the grid as tables."""
     lang = language(lang)
     candidates, grid = candidates_view(t, lang), people_view(t, lang)
-    return [chart(t, lang), *_table_pages(candidates.title, candidates, lang), *_table_pages(grid.title, grid, lang)]
+    return [chart(t, lang), *table_pages(candidates.title, candidates, lang), *table_pages(grid.title, grid, lang)]
 
 
 def write_tuning(t: Tuning, out: Path, lang: str = "zh") -> dict:
