@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import sim_builders
 
 from sim.model.economics import firm_figures, project_economics, small_low_profit, small_scale_vat
 from sim.model.entities import GENERAL, HIGH_TECH, SMALL, Entities, cit_rates, common_shocks, register, size_class
@@ -15,21 +16,8 @@ from sim.scenario.loading import scenario_from_data
 # One industry of constant revenue 12,000,000 (margin 10%, payroll 10%, half of production moves to the zone),
 # a zone with land to spare; the size class is statutory and nobody is certified high-tech unless a test says so.
 INDUSTRY = {
-    "id": "electronics",
-    "name": "电子信息",
-    "ftz_entities": 2000,
-    "reinvest_rate_per_year": 0.05,
-    "revenue_yuan": {"median": 12_000_000, "sigma": 0.0},
-    "growth": {"mean": 0.0, "sd": 0.0, "shock_probability": 0.0},
-    "vat_burden": 0.03,
-    "profit_margin": 0.1,
-    "cit_rate": 0.25,
-    "payroll_share": 0.1,
-    "build_months": 0,
-    "rampup_months": 0,
-    "size_mix": {"high_tech": 0.0},
-    "production_share": {"revenue": 0.5, "payroll": 0.5, "profit": 0.5},
-    "exit_rate_per_year": 0.0,
+    **{k: v for k, v in sim_builders.INDUSTRY.items() if k not in ("land_ha_per_project", "local_cit_exemption")},
+    "size_mix": {"high_tech": 0.0},  # land from the benchmarks, the size class statutory
 }
 
 
