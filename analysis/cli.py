@@ -95,10 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     source = explain.add_mutually_exclusive_group(required=True)
     source.add_argument("--ledger", type=Path, help="tax records")
     source.add_argument("--run", type=Path, help="a `run` output folder: its ledger, with its revoked zones")
+    source.add_argument("--tuning", type=Path, help="a `tune` output folder: why its tuned ratio is feasible")
     explain.add_argument("--sheet")
     explain.add_argument("--agreement", required=True)
-    explain.add_argument("--year", type=int, required=True)
-    explain.add_argument("--tax", required=True, help="tax type id, e.g. vat")
+    explain.add_argument("--year", type=int, help="with --ledger or --run")
+    explain.add_argument("--tax", help="tax type id, e.g. vat; with --ledger or --run")
+    explain.add_argument("--share", help="with --tuning: an origin share of its table (default: the tuned one)")
     explain.add_argument("--lang", choices=("zh", "en"), default="zh")
     return parser
 
@@ -125,14 +127,19 @@ def _seed(text: str | None) -> int | None:
     return value
 
 
-def _discount_rate(text: str) -> float:
+def _fraction(text: str, option: str, key: str, positive: bool = False) -> float:
+    """A number within 0..1 given on the command line (above 0 when `positive`), or the option's error."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and 0 <= value <= 1):
-        raise InputError(CLI, "--discount-rate", "discount_rate_invalid", value=text)
+    if not (math.isfinite(value) and (0 < value if positive else 0 <= value) and value <= 1):
+        raise InputError(CLI, option, key, value=text)
     return value
+
+
+def _discount_rate(text: str) -> float:
+    return _fraction(text, "--discount-rate", "discount_rate_invalid")
 
 
 def check_workload(args: argparse.Namespace, years: int) -> None:
@@ -294,6 +301,10 @@ def _explain(args: argparse.Namespace) -> int:
     from sim.sharing.split import allocate
 
     scenario = load_scenario(args.scenario)
+    if args.tuning is not None:
+        return _explain_tuning(scenario, args)
+    if args.year is None or args.tax is None:
+        build_parser().error("--year and --tax are needed with --ledger or --run")
     ledger_path = args.ledger
     if args.run is not None:
         scenario = _with_run_revocations(scenario, args.run)
@@ -312,21 +323,18 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_run_revocations(scenario, run: Path):
-    """The scenario as the run settled it: agreements of zones revoked during the run end that year."""
+def _summary(path: Path) -> tuple[str, dict]:
+    """A `summary.json` that ftzshare wrote (a run's or a tuning's), read defensively: its name and content."""
     import json
 
-    from analysis.projection import with_revocations
-
-    summary_path = run / "summary.json"
-    name = str(summary_path)
-    if not summary_path.is_file():
+    name = str(path)
+    if not path.is_file():
         raise InputError(name, None, "file_missing")
-    size = summary_path.stat().st_size
+    size = path.stat().st_size
     if size > MAX_SUMMARY_BYTES:
         raise InputError(name, None, "file_too_large", size=size, limit=MAX_SUMMARY_BYTES)
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(name, None, "file_unreadable", detail=type(exc).__name__) from None
     except UnicodeDecodeError:
@@ -337,6 +345,52 @@ def _with_run_revocations(scenario, run: Path):
         raise InputError(name, None, "summary_not_json", detail="nested too deeply") from None
     if not isinstance(summary, dict):
         raise InputError(name, None, "summary_not_object")
+    return name, summary
+
+
+def _explain_tuning(scenario, args: argparse.Namespace) -> int:
+    """Why a tuned ratio (or another share of the tuning's table) is feasible, from a `tune` folder's files."""
+    import csv
+
+    from analysis.explain import feasibility
+
+    name, summary = _summary(args.tuning / "summary.json")
+    if summary.get("scenario_sha256") != scenario.sha256():
+        raise InputError(name, "scenario_sha256", "tuning_other_scenario", value=str(args.scenario))
+    if summary.get("agreement") != args.agreement:
+        raise InputError(name, "agreement", "tuning_other_agreement", value=args.agreement)
+    share = summary.get("tuned") if args.share is None else _fraction(args.share, "--share", "share_invalid")
+    table = args.tuning / "tuning.csv"
+    if not table.is_file():
+        raise InputError(str(table), None, "file_missing")
+    if table.stat().st_size > MAX_SUMMARY_BYTES:
+        raise InputError(str(table), None, "file_too_large", size=table.stat().st_size, limit=MAX_SUMMARY_BYTES)
+    with table.open(encoding="utf-8", newline="") as f:
+        rows = {r.get("origin_share"): r for r in csv.DictReader(f)}
+    row = rows.get(None if share is None else f"{share:.6f}")
+    if row is None:
+        raise InputError(str(table), "origin_share", "tuning_share_missing", value=share)
+    a = next(x for x in scenario.agreements if x.id == args.agreement)
+    try:
+        at = {
+            party: (float(row[f"{side}_gain"]), float(row[f"{side}_positive"]))
+            for side, party in (("origin", a.origin), ("host", a.host))
+        }
+    except (KeyError, TypeError, ValueError):
+        raise InputError(str(table), f"origin_share {share:.6f}", "tuning_row_malformed") from None
+    candidates = summary.get("candidates") or {}
+    even = {a.origin: candidates.get("break_even_origin"), a.host: candidates.get("break_even_host")}
+    print(f"{args.agreement} {share:.6f}")
+    for label_text, value in feasibility(scenario, share, at, even, args.lang):
+        print(f"  {label_text}  {value}")
+    return 0
+
+
+def _with_run_revocations(scenario, run: Path):
+    """The scenario as the run settled it: agreements of zones revoked during the run end that year."""
+    from analysis.projection import with_revocations
+
+    name, summary = _summary(run / "summary.json")
     revoked = summary.get("revoked", {})
     if not isinstance(revoked, dict):
         raise InputError(name, "revoked", "expected_mapping")
@@ -410,13 +464,7 @@ def _tune(args: argparse.Namespace) -> int:
 
 
 def _confidence(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= 1):
-        raise InputError(CLI, "--confidence", "tune_confidence_invalid", value=text)
-    return value
+    return _fraction(text, "--confidence", "tune_confidence_invalid", positive=True)
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -80,25 +80,35 @@ def label(step: Step, lang: str = "zh") -> str:
 
 
 def tuned_ratio(tuning, share: float | None = None, lang: str = "zh") -> list[tuple[str, str]]:
-    """Why a tuned ratio is feasible: each party's expected 10-year gain and its chance of gaining at that share,
-    and the share at which it breaks even (`analysis.tuning.Tuning`; default: the tuned ratio)."""
-    from analysis.outputs.presentation import Names
-
+    """Why a tuned ratio is feasible (`analysis.tuning.Tuning`; default: the tuned ratio): see `feasibility`."""
     share = tuning.tuned if share is None else share
     if share is None:
         return []
     sample = tuning.samples[share]
-    names = Names(tuning.scenario, lang)
     origin, host = tuning.party_ids
+    at = {
+        party: (float(getattr(sample, side).mean()), float((getattr(sample, side) > 0).mean()))
+        for side, party in (("origin", origin), ("host", host))
+    }
+    even = {origin: tuning.candidates["break_even_origin"], host: tuning.candidates["break_even_host"]}
+    return feasibility(tuning.scenario, share, at, even, lang)
+
+
+def feasibility(
+    scenario, share: float, at: dict[str, tuple[float, float]], break_even: dict[str, float | None], lang: str = "zh"
+) -> list[tuple[str, str]]:
+    """The lines that explain a ratio: for each party (origin, then host) its expected 10-year gain against the
+    no-agreement world at `share` (yuan, present value), the chance it gains, and the share where it breaks even.
+    `at[party]` is (mean gain, probability of a gain) — from a tuning in memory or its `tuning.csv`."""
+    from analysis.outputs.presentation import Names
+
+    names = Names(scenario, lang)
     lines = [(render("tune_explain_at", lang, share=f"{share:.6f}"), "")]
-    for side, party in (("origin", origin), ("host", host)):
-        gains = getattr(sample, side)
+    for party, (gain, positive) in at.items():
         name = names.party(party)
-        lines.append(
-            (render("tune_explain_gain", lang, party=name), f"{gains.mean():,.2f} {render('unit_yuan', lang)}")
-        )
-        lines.append((render("tune_explain_positive", lang, party=name), f"{(gains > 0).mean():.0%}"))
-        even = tuning.candidates[f"break_even_{side}"]
+        lines.append((render("tune_explain_gain", lang, party=name), f"{gain:,.2f} {render('unit_yuan', lang)}"))
+        lines.append((render("tune_explain_positive", lang, party=name), f"{positive:.0%}"))
+        even = break_even[party]
         lines.append(
             (
                 render("tune_explain_break_even", lang, party=name),

@@ -1086,6 +1086,20 @@ MESSAGES.update(
         "tune_tuned": ("推荐比例（{objective}）", "tuned ratio ({objective})"),
         "tune_none": ("无", "none"),
         "tune_explain_at": ("比例 {share} 下", "at share {share}"),
+        "share_invalid": ("分成比例 {value!r} 应为 0 到 1 之间的数", "share {value!r} must be a number within 0..1"),
+        "tuning_other_scenario": (
+            "该寻比结果不是情景 {value} 的（情景内容的 sha256 不同）",
+            "this tuning was not made for scenario {value} (its content's sha256 differs)",
+        ),
+        "tuning_other_agreement": ("该寻比结果不是协议 {value} 的", "this tuning is not of agreement {value}"),
+        "tuning_share_missing": (
+            "寻比表中没有比例 {value}（只能解释表中已计算的比例）",
+            "no share {value} in the tuning table (only shares it evaluated can be explained)",
+        ),
+        "tuning_row_malformed": (
+            "寻比表该行缺少收益列或数值无效",
+            "this row of the tuning table lacks a gain or is not a number",
+        ),
         "tune_explain_gain": ("{party}十年收益现值", "{party}'s 10-year gain"),
         "tune_explain_positive": ("{party}收益为正的概率", "probability {party} gains"),
         "tune_explain_break_even": ("{party}盈亏平衡比例", "{party} breaks even at"),

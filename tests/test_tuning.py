@@ -412,3 +412,43 @@ def test_a_given_projection_of_the_same_scenario_is_re_split_not_simulated_again
     # another seed's projection is not this scenario's: simulated anew
     other = tune(nanning, "nanning", replications=REPLICATIONS, seed=8, baseline=tuned.baseline)
     assert other.baseline is not tuned.baseline
+
+
+def test_explain_of_a_tuning_folder_gives_each_partys_gain_and_break_even(tmp_path, capsys):
+    from analysis.cli import main
+    from analysis.projection import project
+    from sim.scenario.loading import load_scenario
+
+    out = tmp_path / "tune"
+    assert main(["tune", str(NANNING), "--agreement", "nanning", "--out", str(out), "--replications", "2"]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    capsys.readouterr()
+    explain = [
+        "explain",
+        str(NANNING),
+        "--tuning",
+        str(out),
+        "--agreement",
+        "nanning",
+        "--share",
+        "0.5",
+        "--lang",
+        "en",
+    ]
+    assert main(explain) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # the origin's gain at 0.5, by hand: a run with 50:50 written in, each replication's PV summed year by year
+    nanning = load_scenario(NANNING)
+    written = nanning.agreements[0].model_copy(
+        update={"ratio": {"basis": "calendar_year", "schedule": [{"from": 2025, "origin": 0.5}]}}
+    )
+    scenario = nanning.model_copy(update={"agreements": [written]})
+    by_hand = _pv_by_hand(scenario, project(scenario, summary["seed"], 2).outcomes, "nanning_ftz").mean()
+    gain = next(line for line in lines if "Nanning area's 10-year gain" in line)
+    assert f"{by_hand:,.2f} yuan" in gain
+    even = next(line for line in lines if "Nanning area breaks even at" in line)
+    assert f"{summary['candidates']['break_even_origin']:.6f}" in even
+    # a share the table does not hold, another agreement, another scenario: the one-line error
+    assert main([*explain[:-4], "--share", "0.123"]) == 2
+    assert main([*explain[:4], "--agreement", "other", "--share", "0.5"]) == 2
+    assert main(["explain", str(ROOT / "scenarios/guangxi/qinzhou.yaml"), *explain[2:]]) == 2

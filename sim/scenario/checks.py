@@ -143,4 +143,3 @@ def _most_effort(ratio, behavior) -> float:
     if elasticity == 0 or reference == 0:
         return 1.0
     return max(float(p.origin) / reference for p in ratio.schedule) ** elasticity
-

@@ -166,7 +166,6 @@ class Industry(Strict):
                     raise PydanticCustomError(message, "retired key", {"name": key})
         return data
 
-
     def registrations(self, year_index: int) -> float:
         """The mean number of new registrations in horizon year `year_index` (the yearly Poisson mean): an FTZ's
         registrations rise for years after it opens, so a constant rate cannot follow them."""
