@@ -86,9 +86,13 @@ def _check_model_size(s: Scenario, fail: Any) -> None:
     # in a zone, or staying in the FTZ in either world — has its rows in the tax calendar's matrices.
     behavior = s.behavior
     referral = max(_most_effort(a.ratio, behavior) for a in s.agreements)
+    # (the stock decides in every year, the cohort registered in year k from year k + 1 on)
+    def attempts(i, n: float, decision_years: int) -> float:
+        return n * (1 - (1 - min(1.0, i.reinvest_rate_per_year * referral)) ** decision_years)
+
     projects = sum(
-        n * (1 - (1 - min(1.0, i.reinvest_rate_per_year * referral)) ** years)
-        for n, i in zip(registered, pop.industries, strict=True)
+        attempts(i, i.ftz_entities, years) + sum(attempts(i, i.registrations(k), years - k - 1) for k in range(years))
+        for i in pop.industries
     )
     # every landed project has a row for each month of the horizon in the tax calendar's matrices
     if projects * years > MAX_PROJECT_YEARS:
