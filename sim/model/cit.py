@@ -22,8 +22,6 @@ of its regime that year, and the Beibu Gulf exemption of the local part.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 
 from sim.model.economics import small_low_profit
@@ -105,16 +103,11 @@ def local_exempt_share(
     qualifies by industry or high-tech status, or in those years in which it is a small low-profit enterprise."""
     years = small_low_profit_years.shape[1]
     span = s.tax_rules.local_cit_exemption_years
-    policy = parameter("national.beibu_gulf.local_cit_exempt")
-    first = policy.values[0][0]
-    start = s.horizon.start_year
-    in_force = np.array(
-        [
-            float(policy.at(max(dt.date(start + int(m) // 12, int(m) % 12 + 1, 1), first))) if m < 12 * years else 0.0
-            for m in landed
-        ],
-        np.float64,
+    # the policy's share in force in each month a project can land in; a project that never landed: none
+    by_month = np.append(
+        parameter("national.beibu_gulf.local_cit_exempt").by_month(s.horizon.start_year, 12 * years), 0
     )
+    in_force = by_month[np.minimum(np.asarray(landed, np.int64), 12 * years)]
     first_year = np.asarray(operating) // 12
     year = np.arange(years)[None, :]
     window = (year >= first_year[:, None]) & (year < first_year[:, None] + span)

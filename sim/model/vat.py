@@ -19,8 +19,6 @@ forward (留抵) and refunds of incremental excess credit (增量留抵退税), 
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 
 from sim.model.economics import small_scale_vat
@@ -38,13 +36,8 @@ def general_taxpayer(sales: np.ndarray, operating: np.ndarray) -> np.ndarray:
 
 
 def dated(path: str, start_year: int, months: int) -> np.ndarray:
-    """A national parameter's value in force in each month of the horizon (on the month's first day); months
-    before its first date take the first value."""
-    p = parameter(path)
-    first = p.values[0][0]
-    return np.array(
-        [float(p.at(max(dt.date(start_year + m // 12, m % 12 + 1, 1), first))) for m in range(months)], np.float64
-    )
+    """A national parameter's value in force in each month of the horizon (`Parameter.by_month`)."""
+    return np.array(parameter(path).by_month(start_year, months), np.float64)
 
 
 def investment_input_vat(

@@ -60,6 +60,13 @@ class Parameter:
     def first_year(self) -> int:
         return self.values[0][0].year
 
+    def by_month(self, start_year: int, months: int) -> list[float]:
+        """The value in force on the first day of each month from January of `start_year`; months before the
+        first date take the first value (the model does not reach back before a rule existed)."""
+        first = self.values[0][0]
+        days = (dt.date(start_year + m // 12, m % 12 + 1, 1) for m in range(months))
+        return [float(self.at(max(day, first))) for day in days]
+
     @property
     def latest(self) -> Value:
         """The last dated value: the rule as it stands with no further change scheduled."""
