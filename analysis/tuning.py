@@ -147,7 +147,7 @@ def status_quo_effort(scenario: Scenario, index: int, source: str) -> Scenario:
         return scenario
     if b.origin_referral_elasticity == 0 and b.host_service_elasticity == 0:
         return scenario
-    firsts = sorted({float(a.ratio.schedule[0].origin) for a in scenario.agreements})
+    firsts = sorted(set(scenario.reference_origin_shares()))  # unnamed: each agreement's first phase
     if len(firsts) > 1:
         raise InputError(
             source,

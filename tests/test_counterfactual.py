@@ -26,7 +26,7 @@ from analysis.projection import (
     replicate,
     resplit,
 )
-from sim.model.reinvestment import effort, reference_origin_shares
+from sim.model.reinvestment import effort
 from sim.model.simulation import NEVER, STAYED, Model, draw
 from sim.taxes import TAX_IDS
 
@@ -221,9 +221,9 @@ def test_effort_is_relative_to_the_reference_share():
     assert effort(0.25, 2.0, 0.5) == pytest.approx(0.25)
     assert effort(0.3, 0.0, 0.5) == 1.0 and effort(0.3, 1.0, 0.0) == 1.0
     s = two_areas()
-    assert reference_origin_shares(s) == [0.6, 0.7]  # each agreement's first phase
+    assert s.reference_origin_shares() == [0.6, 0.7]  # each agreement's first phase
     named = two_areas(behavior={"reference_origin_share": 0.5})
-    assert reference_origin_shares(named) == [0.5, 0.5]
+    assert named.reference_origin_shares() == [0.5, 0.5]
 
 
 def test_same_seed_same_arrays_whatever_the_workers():

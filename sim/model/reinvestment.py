@@ -6,9 +6,10 @@ the region without one, `sim.model.simulation`). So the uniform draws are drawn 
 both worlds — with and without the agreement — compare the same draws with their own hazard.
 
 Effort responds to the share a side keeps relative to a reference share (the scenario's `behavior`):
-(share / reference) ** elasticity. The reference is `behavior.reference_origin_share` when the scenario names
-it, else the origin share of the first phase of each agreement's schedule — the ratio in force before the
-schedule changed it — so a ratio that never changes, or an elasticity of 0, leaves the hazard as it is. The
+(share / reference) ** elasticity. The reference (`Scenario.reference_origin_shares`) is
+`behavior.reference_origin_share` when the scenario names it, else the origin share of the first phase of each
+agreement's schedule — the ratio in force before the schedule changed it — so a ratio that never changes, or an
+elasticity of 0, leaves the hazard as it is. The
 same response scales the land a host prepares, against the host's reference share (1 − the origin's).
 """
 
@@ -17,7 +18,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.entities import Entities
-from sim.scenario import Scenario
 from sim.scenario.population import Population
 
 
@@ -27,14 +27,6 @@ def effort(share: float, elasticity: float, reference: float) -> float:
     if elasticity == 0 or reference == 0:
         return 1.0
     return (share / reference) ** elasticity
-
-
-def reference_origin_shares(scenario: Scenario) -> list[float]:
-    """The origin's reference share of each agreement (see the module docstring)."""
-    behavior = scenario.behavior
-    if behavior is not None and behavior.reference_origin_share is not None:
-        return [float(behavior.reference_origin_share)] * len(scenario.agreements)
-    return [float(a.ratio.schedule[0].origin) for a in scenario.agreements]
 
 
 def decide(

@@ -35,7 +35,7 @@ from sim.model.activity import zone_indicators
 from sim.model.assessment import Verdict, assess, revocation_year
 from sim.model.economics import project_economics
 from sim.model.entities import Entities, common_shocks, register
-from sim.model.reinvestment import decide, effort, reference_origin_shares
+from sim.model.reinvestment import decide, effort
 from sim.scenario import Scenario
 
 NEVER = 10**9  # a month index beyond any horizon
@@ -222,7 +222,7 @@ class Model:
         behavior = scenario.behavior
         self.referral_elasticity = behavior.origin_referral_elasticity if behavior else 0.0
         self.service_elasticity = behavior.host_service_elasticity if behavior else 0.0
-        self.reference = reference_origin_shares(scenario)
+        self.reference = scenario.reference_origin_shares()
         self.land_full = [float(h.land_ha) for h in hosts]
         # the most land each host ever prepares: its land × its largest effort over the schedule
         most = [

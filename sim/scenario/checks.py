@@ -85,7 +85,11 @@ def _check_model_size(s: Scenario, fail: Any) -> None:
     # the largest (share / reference share) ** elasticity of any schedule) over the horizon. Every project —
     # in a zone, or staying in the FTZ in either world — has its rows in the tax calendar's matrices.
     behavior = s.behavior
-    referral = max(_most_effort(a.ratio, behavior) for a in s.agreements)
+    referral = max(
+        _most_effort(a.ratio, reference, behavior)
+        for a, reference in zip(s.agreements, s.reference_origin_shares(), strict=True)
+    )
+
     # (the stock decides in every year, the cohort registered in year k from year k + 1 on)
     def attempts(i, n: float, decision_years: int) -> float:
         return n * (1 - (1 - min(1.0, i.reinvest_rate_per_year * referral)) ** decision_years)
@@ -139,11 +143,9 @@ def _check_schedule(ratio: Ratio, horizon: Horizon, at: str, fail: Any) -> None:
         fail(f"{at}.schedule", "schedule_cover", first=first, last=last)
 
 
-def _most_effort(ratio, behavior) -> float:
+def _most_effort(ratio, reference: float, behavior) -> float:
     """The largest referral effort an agreement's schedule can draw (`sim.model.reinvestment.effort`)."""
     elasticity = behavior.origin_referral_elasticity if behavior else 0.0
-    reference = behavior.reference_origin_share if behavior and behavior.reference_origin_share is not None else None
-    reference = float(ratio.schedule[0].origin if reference is None else reference)
     if elasticity == 0 or reference == 0:
         return 1.0
     return max(float(p.origin) / reference for p in ratio.schedule) ** elasticity

@@ -271,6 +271,15 @@ class Scenario(Strict):
     calibration: Calibration | None = None  # what `ftzshare calibrate` fits (defined below)
     uncertainty: dict[str, Distribution] | None = None  # parameter key path → distribution (uncertainty.py)
 
+    def reference_origin_shares(self) -> list[float]:
+        """The origin share each agreement's effort is measured against (`sim.model.reinvestment.effort`):
+        `behavior.reference_origin_share` when named, else the agreement's first phase — the ratio in force
+        before its schedule changed it."""
+        named = self.behavior.reference_origin_share if self.behavior is not None else None
+        if named is not None:
+            return [float(named)] * len(self.agreements)
+        return [float(a.ratio.schedule[0].origin) for a in self.agreements]
+
     @property
     def upper_level_ids(self) -> list[str]:
         return [u.id for u in self.tax_rules.upper_levels]
