@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from analysis.risk import band
 from sim.errors import InputError
 from sim.model.entities import Entities, common_shocks, register
 from sim.model.ftz_indicators import ftz_indicators
@@ -235,7 +236,7 @@ def calibrate(scenario: Scenario, source: str, seed: int, replications: int) -> 
         series_paths[s.id] = sims[s.quantity]
         for o in s.observations:
             simulated = _observed(calibrated, sims[s.quantity], o.year, o.at)
-            p5, median, p95 = np.percentile(simulated, [5, 50, 95])
+            median, p5, p95 = band(simulated)
             rows.append(
                 BacktestRow(
                     series=s.id,

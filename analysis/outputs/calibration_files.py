@@ -22,6 +22,7 @@ from analysis.calibration import Result
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import apply_fonts, grid_shape, language, new_figure, save
 from analysis.outputs.tables import write_csv
+from analysis.risk import band
 from sim.messages import render
 from sim.scenario.loading import dump_scenario
 
@@ -80,7 +81,7 @@ def backtest_chart(result: Result, lang: str = "zh"):
         entities = series.unit == "entities"
         scale, unit = (1.0, "calibration_unit_entities") if entities else (YUAN_PER_100M, "calibration_unit_100m")
         paths = result.paths[series.id] / scale
-        low, mid, high = np.percentile(paths, [5, 50, 95], axis=0)
+        mid, low, high = band(paths)
         ax.fill_between(years, low, high, color="#9ecae1", alpha=0.6, label=render("calibration_range", lang))
         ax.plot(years, mid, color="#08519c", label=render("calibration_median", lang))
         shown = [r for r in result.rows if r.series == series.id]

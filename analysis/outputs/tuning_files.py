@@ -17,6 +17,7 @@ from analysis.outputs.presentation import Names, View, header, in_unit, render, 
 from analysis.outputs.report import table_pages
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
+from analysis.risk import band, probability_positive
 from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, Tuning, formula_weights
 
 COLUMNS = (
@@ -40,17 +41,18 @@ def table(t: Tuning) -> pd.DataFrame:
     rows = []
     for s in t.table():
         names = [c for c in CANDIDATES if t.candidates[c] == s.share]
+        (_, origin_p5, origin_p95), (_, host_p5, host_p95) = band(s.origin), band(s.host)
         rows.append(
             {
                 "origin_share": s.share,
                 "origin_gain": s.origin.mean(),
                 "host_gain": s.host.mean(),
-                "origin_gain_p5": np.percentile(s.origin, 5),
-                "origin_gain_p95": np.percentile(s.origin, 95),
-                "host_gain_p5": np.percentile(s.host, 5),
-                "host_gain_p95": np.percentile(s.host, 95),
-                "origin_positive": (s.origin > 0).mean(),
-                "host_positive": (s.host > 0).mean(),
+                "origin_gain_p5": origin_p5,
+                "origin_gain_p95": origin_p95,
+                "host_gain_p5": host_p5,
+                "host_gain_p95": host_p95,
+                "origin_positive": probability_positive(s.origin),
+                "host_positive": probability_positive(s.host),
                 "candidates": ";".join(names),
             }
         )
