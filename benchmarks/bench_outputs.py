@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -28,12 +29,18 @@ CHONGQING = ROOT / "scenarios" / "chongqing" / "linked_zones.yaml"
 EXAMPLE = ROOT / "scenarios" / "example" / "guangxi_example.yaml"
 
 
+# as an installed program runs: with its compiled bytecode (pip writes it on install; this machine's
+# PYTHONDONTWRITEBYTECODE would have every run compile the package's sources again)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def wall(command: list[str], repeat: int) -> float:
-    """Median wall time of `repeat` runs of a command in a fresh process."""
+    """Median wall time of `repeat` runs of a command in a fresh process, after one unmeasured run."""
     times = []
+    subprocess.run(command, capture_output=True, cwd=ROOT, env=ENV)
     for _ in range(repeat):
         start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=ENV)
         times.append(time.perf_counter() - start)
         assert done.returncode == 0, done.stderr
     return statistics.median(times)
@@ -41,7 +48,8 @@ def wall(command: list[str], repeat: int) -> float:
 
 def costly_imports(command: list[str], top: int = 6) -> list[tuple[str, float]]:
     """The top-level imports (`python -X importtime`) that take longest, cumulative seconds."""
-    done = subprocess.run([sys.executable, "-X", "importtime", *command], capture_output=True, text=True, cwd=ROOT)
+    importtime = [sys.executable, "-X", "importtime", *command]
+    done = subprocess.run(importtime, capture_output=True, text=True, cwd=ROOT, env=ENV)
     found = []
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+\d+ \|\s+(\d+) \|( *)(\S+)", line)

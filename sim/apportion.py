@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-PPM = 1_000_000  # shares are exact decimals with at most six places, held as integer millionths
+from sim.money import PPM
 
 _INT64_SAFE = 2**62
 

@@ -65,6 +65,8 @@ CASES = [
     ("scenario-not-mapping", "- just\n- a list\n", None, [], "scenario.yaml", "top level"),
     ("scenario-empty", "", None, [], "scenario.yaml", "empty"),
     ("scenario-alias", "a: &x 1\nb: *x\n", None, [], "scenario.yaml:line 2", "aliases"),
+    ("scenario-too-deep", "name: a\nx: " + "[" * 21 + "]" * 21 + "\n", None, [], "scenario.yaml:line 2", "20 levels"),
+    ("scenario-complex-key", "? [a, b]\n: 1\n", None, [], "scenario.yaml:line 1", "plain text"),
     ("scenario-duplicate-key", "name: a\nname: b\n", None, [], "scenario.yaml:line 2", "duplicate key"),
     (
         "scenario-unknown-key",

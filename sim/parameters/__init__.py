@@ -114,7 +114,7 @@ def _all() -> dict[str, Parameter]:
 def _parse(text: str, name: str) -> Any:
     import yaml  # lazily: importing the core must not import YAML
 
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser where PyYAML has it
         """Exact decimals for numbers with a point, and no silently repeated keys."""
 
     def decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:

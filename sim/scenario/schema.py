@@ -2,6 +2,8 @@
 
 A scenario is validated whole — fields, then the checks that span fields (`sim.scenario.checks`) as a model
 validator — whether it comes from a file, a variant, an app override or `model_copy(update=...)`.
+
+numpy is imported in the methods the core calls, so that reading a scenario does not pay for it.
 """
 
 from __future__ import annotations
@@ -10,20 +12,22 @@ import hashlib
 import json
 import re
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from sim.apportion import PPM
 from sim.errors import InputError, suggestion
 from sim.indicators import COUNT_INDICATORS
+from sim.money import PPM
 from sim.scenario.checks import check_consistency
 from sim.scenario.population import Behavior, Population, _model
 from sim.scenario.types import Amount, Ident, Indicator, Number, Rate, Share, Strict, TaxId, Text, Year, Yuan, ppm
 from sim.scenario.uncertainty import Distribution, check_uncertainty
 from sim.taxes import TAX_IDS, TAX_TYPES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Horizon(Strict):
@@ -57,10 +61,14 @@ class TaxRules(Strict):
 
     def central_ppm_by_tax(self) -> np.ndarray:
         """[tax] central shares in millionths, in TAX_IDS order."""
+        import numpy as np
+
         return np.array([self.central_ppm(t) for t in TAX_IDS], np.int64)
 
     def local_split_ppm_by_tax(self) -> np.ndarray:
         """[tax, each upper level then the pool]: how the local part divides, in millionths (rows sum to PPM)."""
+        import numpy as np
+
         shares = [[ppm(u.share.get(t, 0)) for u in self.upper_levels] for t in TAX_IDS]
         upper = np.array(shares, np.int64).reshape(len(TAX_IDS), len(self.upper_levels))
         return np.concatenate([upper, PPM - upper.sum(axis=1, keepdims=True)], axis=1)
@@ -98,6 +106,8 @@ class Ratio(Strict):
     def phase(self, year: np.ndarray, start_year: np.ndarray | int = 0) -> np.ndarray:
         """The index of the schedule phase in force for rows of calendar `year` whose entity started operating
         in `start_year` (its year 1), or −1 where the schedule does not cover the row."""
+        import numpy as np
+
         year = np.asarray(year, np.int64)
         when = year if self.basis == "calendar_year" else year - np.asarray(start_year, np.int64) + 1
         out = np.full(when.shape, -1, np.int64)
@@ -111,6 +121,8 @@ class Ratio(Strict):
         The one place the ratio in force is worked out: the sharing core, attribution to entities, statistics
         and the model's expectations all ask here.
         """
+        import numpy as np
+
         shares = np.array([ppm(p.origin) for p in self.schedule] + [0], np.int64)
         return shares[self.phase(year, start_year)]
 

@@ -10,10 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from sim.apportion import PPM
 from sim.errors import suggestion
 from sim.indicators import INDICATORS
-from sim.money import MAX_ABS_YUAN, decimal_fen
+from sim.money import MAX_ABS_YUAN, PPM, decimal_fen
 from sim.taxes import TAX_IDS
 
 TaxId = Literal[TAX_IDS]  # type: ignore[valid-type]
@@ -106,7 +105,7 @@ def fen(yuan: Decimal) -> int:
 class Strict(BaseModel):
     """Frozen, and unknown keys are refused with the closest known key as a hint."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod

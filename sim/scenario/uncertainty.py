@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -35,6 +34,8 @@ from sim.errors import InputError, suggestion
 from sim.scenario.types import Number, Strict, Text
 
 if TYPE_CHECKING:  # the schema holds the block and validates it with `check_uncertainty`
+    import numpy as np
+
     from sim.scenario.schema import Scenario
 
 ROOTS = ("population", "behavior", "assessment", "parties", "targets")
@@ -272,10 +273,14 @@ def draw_parameters(scenario: Scenario, rng: np.random.Generator) -> tuple[Scena
 def parameter_seed(seed: np.random.SeedSequence) -> np.random.SeedSequence:
     """The child of a replication's SeedSequence kept for its parameter draws: fixed by the seed and the
     replication alone, and never the stream the simulation itself draws from."""
+    import numpy as np
+
     return np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, PARAMETER_STREAM))
 
 
 def replication_parameters(scenario: Scenario, seed: np.random.SeedSequence) -> tuple[Scenario, dict[str, float]]:
     """What a replication simulates: its own parameter draw (two-level Monte Carlo), or the scenario as it is
     when it has no uncertainty block."""
+    import numpy as np
+
     return draw_parameters(scenario, np.random.default_rng(parameter_seed(seed)))
