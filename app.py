@@ -71,13 +71,18 @@ def show_error(error: InputError) -> None:
 RIGHT = st.column_config.TextColumn(alignment="right")
 
 
-def show_view(view: View) -> None:
+def show_view(view: View, name: str) -> None:
     """A people's table: amounts as "1,234.56" in the view's unit, right-aligned, the totals row last; its note
-    beneath."""
+    beneath. `name` (the view's download name) keys its container."""
     text = view.text()
     if len(text) <= 25:  # a small table as HTML: drawn at once, every row in sight, prints as it looks
-        right = [c for c in view.money if c in text.columns]
-        st.table(text.style.set_properties(subset=right, **{"text-align": "right"}), hide_index=True)
+        with st.container(key=f"view-{name}"):
+            # a plain frame (a pandas Styler costs ten times its marshalling); st.table reads cells as Markdown
+            shown = pd.DataFrame({support.plain(c): [support.plain(v) for v in text[c]] for c in text})
+            st.table(shown, hide_index=True)
+        columns = [k + 1 for k, c in enumerate(text.columns) if c in view.money]
+        if columns:
+            st.html(support.right_aligned_css(f"view-{name}", columns))
     else:
         st.dataframe(text, hide_index=True, column_config={c: RIGHT for c in view.money})
     if view.note:
@@ -148,7 +153,9 @@ try:
     else:
         state.pop("upload", None)
         base, source, scope = support.bundled_data(scenario_id), scenario_id, scenario_id
-    baseline = scenario_from_data(base, source)
+    if state.get("baseline_scope") != scope:  # validated once per scenario, not on every edit
+        state.baseline, state.baseline_scope = scenario_from_data(base, source), scope
+    baseline = state.baseline
 except InputError as error:
     for link_error in state.link_errors:
         show_error(link_error)
@@ -419,7 +426,7 @@ if computed is not None and results_tab.open:
             return receipts_chart(scenario, receipts, lang, seed=seed)
 
         downloads("receipts", view, receipts_figure)
-        show_view(view)
+        show_view(view, "receipts")
         st.image(support.waterfall_svg(parts, lang, unit))
         flow = support.waterfall_view(parts, unit, lang, figure_note("replication", lang, n=n, seed=seed_of_first))
 
@@ -429,14 +436,13 @@ if computed is not None and results_tab.open:
             return waterfall_chart(parts, lang)
 
         downloads("waterfall", flow, waterfall_figure)
-        show_view(flow)
-        from analysis.risk import risk_table, zone_risk_table
+        show_view(flow, "waterfall")
+        from analysis.risk import risk_views
 
-        for name, make in (("risk", risk_table), ("zone_risk", zone_risk_table)):
-            risk = make(projection, lang)
+        for name, risk in risk_views(projection, lang).items():
             if len(risk.table):
                 st.markdown(f"**{support.plain(risk.title)}**")
-                show_view(risk)
+                show_view(risk, name)
                 downloads(name, risk)
         state.timing = {"how": computed.how, "seconds": computed.seconds, "page_seconds": time.perf_counter() - started}
 
@@ -477,10 +483,10 @@ def show_tuning(found, ident: str) -> None:
     else:
         st.info(t("app_find_none"))
     st.markdown(f"**{support.plain(candidates.title)}**")
-    show_view(candidates)
+    show_view(candidates, "tuning_candidates")
     downloads("tuning_candidates", candidates)
     st.markdown(f"**{support.plain(grid.title)}**")
-    show_view(grid)
+    show_view(grid, "tuning")
     downloads("tuning", grid, lambda: files.chart(found, lang), lambda: files.machine_table(found))
 
 
@@ -610,10 +616,10 @@ if compare_tab.open:
                     )
 
                 st.markdown(f"**{support.plain(summary.title)}**")
-                show_view(summary)
+                show_view(summary, "comparison_summary")
                 downloads("comparison_summary", summary, lambda: comparison_figures()["comparison_npv"])
                 st.markdown(f"**{support.plain(yearly.title)}**")
-                show_view(yearly)
+                show_view(yearly, "comparison_yearly")
                 downloads("comparison_yearly", yearly, lambda: comparison_figures()["comparison_yearly"])
                 st.download_button(
                     t("app_report"),
@@ -630,7 +636,7 @@ if compare_tab.open:
                     table = make(comparison, lang)
                     if len(table.table):
                         st.markdown(f"**{support.plain(table.title)}**")
-                        show_view(table)
+                        show_view(table, f"comparison_{name}")
                         downloads(f"comparison_{name}", table)
 
 
@@ -647,7 +653,7 @@ def explain_cell(allocation, scenario: Scenario, key: str, label: str, note: str
         t(label), options, key=key, persist_state="page", format_func=lambda c: support.cell_label(c, cell_names, lang)
     )
     chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), note)
-    show_view(chain)
+    show_view(chain, key)
     downloads(key, chain)
 
 
@@ -689,7 +695,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     st.caption(figure_note("settled", lang))
     st.markdown(f"**{support.plain(t('app_split_chart', unit=unit.label(lang)))}**")
     st.image(support.split_svg(allocation, scenario, lang, unit))
-    show_view(view)
+    show_view(view, "allocation")
 
     def split_figure(parts=parts):
         from analysis.outputs.charts import waterfall_chart
@@ -700,7 +706,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     statistics = support.statistics_view(settled["statistics"], scenario, lang)
     if statistics is not None:
         st.markdown(f"**{support.plain(statistics.title)}**")
-        show_view(statistics)
+        show_view(statistics, "statistics")
         downloads("statistics", statistics)
     explain_cell(allocation, scenario, "settle_explain", "app_explain_settled", figure_note("settled", lang))
 

@@ -515,11 +515,11 @@ def land_view(scenario, summary: dict, lang: str = "zh"):
     return View(table, None, tuple(header(q, lang) for q in ("median", "p5", "p95")), note, render("view_land", lang))
 
 
-def risk_table(projection, lang: str = "zh"):
-    """For the app: the risk figures of each party of `projection` (one row each, the region last)."""
-    return risk_view(projection.scenario, summary_of(projection), lang)
-
-
-def zone_risk_table(projection, lang: str = "zh"):
-    """For the app: the risk figures of each agreement of `projection`."""
-    return zone_risk_view(projection.scenario, summary_of(projection), lang)
+def risk_views(projection, lang: str = "zh") -> dict:
+    """For the app: the risk figures of each party of `projection` (one row each, the region last) and of each
+    agreement, from one summary."""
+    summary = summary_of(projection)
+    return {
+        "risk": risk_view(projection.scenario, summary, lang),
+        "zone_risk": zone_risk_view(projection.scenario, summary, lang),
+    }

@@ -219,6 +219,18 @@ def test_a_good_scenario_upload_is_simulated(app):
     assert app.session_state["computed"].projection.scenario.agreements[0].id == "chongzuo"
 
 
+def test_names_in_small_tables_are_shown_as_written_not_as_markdown(app):
+    """st.table reads its cells as Markdown: a zone named like a link must not become one."""
+    zone = "name: 崇左协同发展区, name_en"
+    content = SCENARIO_YAML.decode().replace(zone, "name: '[点此](http://evil.example) **崇左协同发展区**', name_en")
+    assert content != SCENARIO_YAML.decode()
+    app.file_uploader(key="scenario_upload").set_value(("mine.yaml", content.encode(), "application/x-yaml")).run()
+    assert not app.exception
+    cells = [str(v) for table in app.table for v in table.value.to_numpy().ravel()]
+    named = [c for c in cells if "evil.example" in c]
+    assert named and all(r"\[点此\](http://evil.example) \*\*崇左协同发展区\*\*" in c for c in named)
+
+
 LEDGER = "企业编号,来源片区,协同区,年度,税种,税额\nE1,nanning_ftz,nanning_cdz,2025,增值税,10000.00\n"
 
 
