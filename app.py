@@ -153,8 +153,9 @@ try:
     else:
         state.pop("upload", None)
         base, source, scope = support.bundled_data(scenario_id), scenario_id, scenario_id
-    if state.get("baseline_scope") != scope:  # validated once per scenario, not on every edit
-        state.baseline, state.baseline_scope = scenario_from_data(base, source), scope
+    if state.get("baseline_scope") != scope:  # validated once per scenario (a bundled one once per process)
+        validated = catalogue[scope].scenario if upload is None else scenario_from_data(base, source)
+        state.baseline, state.baseline_scope = validated, scope
     baseline = state.baseline
 except InputError as error:
     for link_error in state.link_errors:

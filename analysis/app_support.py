@@ -250,20 +250,23 @@ def check_workload(replications: int, years: int, source: str, where: str) -> No
 
 @dataclass(frozen=True)
 class Entry:
-    """A bundled scenario: simulatable (it has a population), or for settling records only (the example),
-    with the records shipped beside it when there are any."""
+    """A bundled scenario, validated once per process (a frozen model sessions may share): simulatable (it has
+    a population), or for settling records only (the example), with the records shipped beside it when there
+    are any."""
 
     id: str
     path: Path
-    name: str
-    name_en: str | None
-    simulatable: bool
+    scenario: Scenario
     key: str | None  # its simulation key, when simulatable
     ledger: Path | None = None
     statistics: Path | None = None
 
+    @property
+    def simulatable(self) -> bool:
+        return self.scenario.population is not None
+
     def title(self, lang: str) -> str:
-        return self.name if lang == "zh" or not self.name_en else self.name_en
+        return self.scenario.name if lang == "zh" or not self.scenario.name_en else self.scenario.name_en
 
 
 @cache
@@ -282,9 +285,7 @@ def catalogue() -> dict[str, Entry]:
         out[ident] = Entry(
             ident,
             path,
-            scenario.name,
-            scenario.name_en,
-            simulatable,
+            scenario,
             simulation_key(scenario) if simulatable else None,
             ledger if with_records else None,
             statistics if with_records and statistics.is_file() else None,
