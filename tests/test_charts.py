@@ -100,6 +100,27 @@ def test_chinese_text_is_drawn_in_the_cjk_font_whatever_rcparams_say(tmp_path, c
     assert ticks and all(t.get_fontfamily()[0] == cjk_family() for t in ticks)
 
 
+@needs_cjk
+def test_the_one_cjk_font_has_every_glyph_the_charts_can_write():
+    """Charts are drawn in the CJK font alone (no fallback list): every character of the message catalogue and
+    of every bundled scenario's names must be in it, else a reader would see boxes."""
+    from sim.messages import MESSAGES
+
+    assert charts.families() == [cjk_family()]
+    # a .ttc: ask matplotlib's own lookup for the face, as drawing does
+    font = font_manager.get_font(
+        font_manager.fontManager._find_fonts_by_props(font_manager.FontProperties(family=cjk_family()))
+    )
+    have = set(font.get_charmap())
+    texts = [text for pair in MESSAGES.values() for text in pair]
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+        texts.append(path.read_text(encoding="utf-8"))
+    wanted = {c for text in texts for c in text if c.isprintable() and not c.isspace()}
+    wanted |= set("0123456789,.-%→（）：，、")
+    missing = sorted(c for c in wanted if ord(c) not in have)
+    assert not missing, missing
+
+
 def test_english_switch():
     fig = receipts_chart(world(), np.ones((1, 1, 4, 3), np.int64), lang="en")
     assert "yearly receipts" in fig.axes[0].get_title()
@@ -127,6 +148,59 @@ def test_grid_and_assessment_charts_are_byte_identical(chongqing):
         a, b = make(), make()
         for fmt in formats:
             assert figure_bytes(a, fmt) == figure_bytes(b, fmt)
+
+
+def test_png_has_the_pixels_matplotlib_draws(chongqing):
+    """The PNG written here decodes (Pillow) to exactly the pixels of matplotlib's own PNG of the figure, at
+    the stated resolution."""
+    import io
+
+    from PIL import Image
+
+    records, revoked = _assessment(chongqing)
+    for fig in (receipts_chart(chongqing, _receipts(chongqing, 3)), assessment_chart(chongqing, records, revoked)):
+        ours = Image.open(io.BytesIO(figure_bytes(fig, "png")))
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=charts.DPI)
+        theirs = Image.open(buffer)
+        assert ours.size == theirs.size == tuple(int(v) for v in fig.get_size_inches() * charts.DPI)
+        assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
+        assert round(ours.info["dpi"][0]) == charts.DPI
+
+
+def test_png_keeps_transparency_when_there_is_some():
+    rgba = np.full((3, 4, 4), 255, np.uint8)
+    rgba[1, 2] = (10, 20, 30, 0)
+    rgba[2, 0] = (0, 0, 0, 128)
+    import io
+
+    from PIL import Image
+
+    back = np.asarray(Image.open(io.BytesIO(charts.png_bytes(rgba, 150))).convert("RGBA"))
+    assert np.array_equal(back, rgba)
+    opaque = rgba.copy()
+    opaque[..., 3] = 255
+    image = Image.open(io.BytesIO(charts.png_bytes(opaque, 150)))
+    assert image.mode == "RGB" and np.array_equal(np.asarray(image.convert("RGBA")), opaque)
+
+
+def test_a_finished_figure_is_laid_out_once(chongqing):
+    """No layout engine is left on a finished figure (not even matplotlib's placeholder, which makes savefig
+    draw the whole figure once more before drawing it for the file): each save draws it once."""
+    records, revoked = _assessment(chongqing)
+    figures = [
+        receipts_chart(world(), np.ones((1, 1, 4, 3), np.int64)),  # constrained, then frozen
+        receipts_chart(chongqing, _receipts(chongqing)),
+        assessment_chart(chongqing, records, revoked),
+    ]
+    for fig in figures:
+        assert fig.get_layout_engine() is None
+        draws = []
+        original = fig.draw
+        fig.draw = lambda renderer, original=original, draws=draws: (draws.append(1), original(renderer))
+        for fmt in ("png", "svg"):
+            figure_bytes(fig, fmt)
+        assert len(draws) == 2
 
 
 def test_saving_leaves_rcparams_as_they_were():
@@ -205,12 +279,10 @@ def test_fifteen_agreements_are_small_panels_titled_by_name(chongqing):
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert len(panels) == 15
     names = Names(chongqing, "zh")
-    assert [ax.get_title() for ax in panels] == [names.agreement(a.id) for a in chongqing.agreements]
+    # one origin for all 15: the legend names it once, each panel is titled by its host
+    assert len({a.origin for a in chongqing.agreements}) == 1
+    assert [ax.get_title() for ax in panels] == [names.party(a.host) for a in chongqing.agreements]
     assert all("lz" not in ax.get_title() for ax in panels)  # names, not ids
-    first = panels[0]
-    assert all(
-        first.get_shared_y_axes().joined(first, ax) and first.get_shared_x_axes().joined(first, ax) for ax in panels
-    )
     # one unit for the whole figure, in its axis labels
     assert fig.get_supylabel() == "分成（万元）" or fig.get_supylabel() == "分成（亿元）"
     assert fig.get_supxlabel() == "年度"
@@ -218,13 +290,54 @@ def test_fifteen_agreements_are_small_panels_titled_by_name(chongqing):
     assert legend == ["来源方 重庆自贸试验区", "承接方"]
 
 
+def test_panels_of_several_origins_are_titled_by_agreement(chongqing):
+    agreements = list(chongqing.agreements[:4])
+    agreements[1] = agreements[1].model_copy(update={"origin": agreements[0].host})
+    data = chongqing.model_copy(update={"agreements": agreements})
+    fig = receipts_chart(data, _receipts(data))
+    names = Names(data, "zh")
+    assert [ax.get_title().replace("\n", "") for ax in fig.axes] == [names.agreement(a.id) for a in agreements]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["来源方", "承接方"]
+
+
+def test_small_panels_share_one_scale_with_ticks_on_the_outer_panels(chongqing):
+    """Same limits and grid everywhere (the data of every panel fits); years under the lowest panel of each
+    column, amounts left of each row — computed here from the grid's shape, not from the chart's code."""
+    receipts = _receipts(chongqing, 3)
+    fig = receipts_chart(chongqing, receipts)
+    fig.canvas.draw()
+    panels = fig.axes
+    columns = 5
+    assert {ax.get_xlim() for ax in panels} == {panels[0].get_xlim()}
+    assert {ax.get_ylim() for ax in panels} == {panels[0].get_ylim()}
+    unit = 10**6 if fig.get_supylabel() == "分成（万元）" else 10**10
+    low, high = panels[0].get_ylim()
+    assert low <= receipts[..., 1:3].min() / unit and receipts[..., 1:3].max() / unit <= high
+    years = chongqing.horizon.start_year + np.arange(chongqing.horizon.years)
+    assert panels[0].get_xlim()[0] < years[0] and years[-1] < panels[0].get_xlim()[1]
+    for i, ax in enumerate(panels):
+        xlabels = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
+        ylabels = [t.get_text() for t in ax.get_yticklabels() if t.get_visible()]
+        assert bool(xlabels) == (i >= len(panels) - columns), i
+        assert bool(ylabels) == (i % columns == 0), i
+        if xlabels:
+            assert xlabels[0] == str(years[0]) and all(int(x) in years for x in xlabels)
+        if ylabels:
+            assert len(ylabels) >= 3 and all(any(c.isdigit() for c in y) for y in ylabels)
+        grid = [c for c in ax.collections if isinstance(c, matplotlib.collections.LineCollection)]
+        assert len(grid) == 1 and len(grid[0].get_segments()) == len(panels[0].get_yticks()) + len(
+            panels[-1].get_xticks()
+        )
+
+
 def test_panels_that_do_not_fill_the_grid_show_their_years(chongqing):
-    """7 agreements in a 2 × 4 grid: the empty slot is removed, the panel above it shows the years."""
+    """7 agreements in a 2 × 4 grid: no empty slot, the panel above the gap shows the years."""
     data = chongqing.model_copy(update={"agreements": chongqing.agreements[:7]})
     fig = receipts_chart(data, _receipts(data))
     assert len(fig.axes) == 7
-    above = fig.axes[3]
-    assert above.xaxis.get_tick_params()["labelbottom"]
+    fig.canvas.draw()
+    shown = [[t.get_text() for t in ax.get_xticklabels()] for ax in fig.axes]
+    assert [bool(labels) for labels in shown] == [False, False, False, True, True, True, True]
 
 
 def test_the_receipts_unit_follows_the_amounts(chongqing):
@@ -392,6 +505,42 @@ def test_assessment_chart_points_against_the_pass_line_and_revocation_probabilit
     for ax in (points, probability):
         assert ax.get_xlabel() == "年度" and ax.get_ylabel()
     assert any("20261122" in t.get_text() for t in fig.texts)
+
+
+def test_assessment_chart_layout_keeps_every_text_in_the_figure_and_apart(chongqing):
+    """The fixed layout leaves room for what it measured: zone names and points left of the panels, zones'
+    names at the line ends right of them, nothing outside the figure, the panels and colour bar apart, the end
+    labels not overlapping one another; the same for a real run's 15 zones."""
+    from analysis.projection import project
+
+    records, revoked = _assessment(chongqing)
+    projection = project(chongqing, chongqing.population.seed, 1, 1, None)
+    real = projection.first.simulation.assessments, [o.revoked for o in projection.outcomes]
+    for fig in (assessment_chart(chongqing, records, revoked), assessment_chart(chongqing, *real)):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        frame = fig.bbox
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+        for text in texts:
+            box = text.get_window_extent(renderer)
+            assert frame.x0 - 1 <= box.x0 and box.x1 <= frame.x1 + 1, text.get_text()
+            assert frame.y0 - 1 <= box.y0 and box.y1 <= frame.y1 + 1, text.get_text()
+        top, bottom, bar = fig.axes
+        boxes = [ax.get_tightbbox(renderer) for ax in (top, bottom, bar)]
+        for a, b in itertools.pairwise(boxes):
+            assert a.y0 > b.y1, "panels overlap"
+        ends = [t.get_window_extent(renderer) for t in top.texts if t.get_gid() == END_LABEL]
+        assert len(ends) >= 3
+        for a, b in itertools.combinations(ends, 2):
+            assert not a.overlaps(b)
+        assert all(box.x0 > top.bbox.x1 for box in ends)
+        zone_labels = [t.get_window_extent(renderer) for t in bottom.get_yticklabels()]
+        assert all(
+            box.x1 < bottom.bbox.x0 and box.x0 > bottom.yaxis.label.get_window_extent(renderer).x1
+            for box in zone_labels
+        )
+        assert top.get_xlabel() == bottom.get_xlabel() == "年度" and top.get_ylabel() and bottom.get_ylabel()
+        assert bar.get_xlabel() == "撤销概率"
 
 
 def test_assessment_chart_of_a_real_run_with_linear_points():
