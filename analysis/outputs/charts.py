@@ -346,11 +346,15 @@ def _wrap(text: str, em: float) -> str:
     return "\n".join([*lines, line.rstrip()])
 
 
+def _shown_years(years: np.ndarray, most: int) -> np.ndarray:
+    """At most `most` of the years, evenly spaced from the first, for tick labels."""
+    return years[:: max(1, math.ceil(len(years) / most))]
+
+
 def _year_ticks(ax: Axes, years: np.ndarray, most: int) -> None:
-    step = max(1, math.ceil(len(years) / most))
-    shown = years[::step]
+    shown = _shown_years(years, most)
     ax.set_xticks(shown, [str(int(y)) for y in shown])
-    if step > 1 and most > 4:  # not in small panels: every tick costs drawing time, times the panels
+    if len(shown) < len(years) and most > 4:  # not in small panels: every tick costs drawing time, times the panels
         ax.set_xticks(years, minor=True)
 
 
@@ -568,8 +572,8 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh", *
             ax.set_title(_wrap(title, panel_w * 72 / 8 * 0.9), fontsize=8, y=1.0)
             ax.tick_params(labelsize=7)
     if not single:
-        step = max(1, math.ceil(len(years) / 4))
-        _one_scale(panels, columns, years[::step], [str(int(y)) for y in years[::step]])
+        shown = _shown_years(years, 4)
+        _one_scale(panels, columns, shown, [str(int(y)) for y in shown])
         fig.suptitle(render("chart_receipts_grid", lang), fontsize=11, y=1 - 0.08 / h_in, va="top")
         fig.supxlabel(render("chart_year", lang), fontsize=9, y=0.2 / h_in, va="bottom")
         fig.supylabel(with_unit(render("chart_axis_receipts", lang), unit, lang), fontsize=9, x=0.1 / w_in)
