@@ -203,6 +203,7 @@ def _settle(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from analysis.outputs import drawing
     from analysis.outputs.run_files import describe, write_projection
     from analysis.projection import project
     from sim.model.simulation import check_simulatable
@@ -215,6 +216,7 @@ def _run(args: argparse.Namespace) -> int:
     check_workload(args, scenario.horizon.years)
     seed = seed if seed is not None else scenario.population.seed
     steps = scenario.horizon.years * args.replications
+    drawing.prepare()  # the process that draws the charts imports matplotlib while this one simulates
     with _progress(steps) as advance:
         projection = project(scenario, seed, args.replications, args.workers, advance, args.scheduler)
     summary = write_projection(projection, args.out, {"scenario": args.scenario}, args.replications)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 
@@ -96,10 +97,12 @@ def write_settlement(
     inputs: dict[str, Path],
     seed: int | None = None,
     more_summary: dict | None = None,
-    more_files: Callable[[Path], None] | None = None,
+    more_files: Callable[[Path], AbstractContextManager] | None = None,
 ) -> dict:
     """Write every output file at once (atomically); return the summary. A projection adds its own
-    summary entries and files (ledger, events, charts) through `more_summary` and `more_files`."""
+    summary entries through `more_summary`, and its files (ledger, events, charts) through `more_files`: a
+    context manager given the folder, inside which the settlement's files are written (so its charts are drawn
+    while they are)."""
     s = result.scenario
     summary = {
         "scenario": s.name,
@@ -125,15 +128,13 @@ def write_settlement(
     detail = detail_table(result.allocation, s)
     statistics = statistics_table(result.statistics, s) if result.statistics is not None else None
     balance = balance_table(result.balance, s, result.allocation)
-    with atomic_folder(out) as folder:
+    with atomic_folder(out) as folder, (more_files or nullcontext)(folder):
         write_csv(allocation, folder / "allocation.csv")
         write_csv(detail, folder / "allocation_detail.csv")
         write_csv(entity_table(result.entities, s, result.allocation.upper_ids), folder / "allocation_by_entity.csv")
         if statistics is not None:
             write_csv(statistics, folder / "statistics.csv")
         write_csv(balance, folder / "net_benefit.csv")
-        if more_files is not None:
-            more_files(folder)
         (folder / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_workbook(folder / "allocation.xlsx", s, result.allocation, result.balance, result.statistics, summary)
     return summary

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,10 +84,16 @@ def instrument() -> None:
     def timing(module, name: str, label: str) -> None:
         tally_calls(module, name, label, SPENT)
 
-    charts = [n for n, f in vars(run_files).items() if getattr(f, "__module__", "") == "analysis.outputs.charts"]
-    for name in charts:  # receipts_chart, assessment_chart, save, …: whatever run_files draws with
-        if callable(getattr(run_files, name)):
-            timing(run_files, name, "charts")
+    drawing = run_files.drawing
+
+    @contextmanager
+    def timed_drawing(*args, **kwargs):  # the charts are drawn in other processes: the time waited for them
+        with drawing(*args, **kwargs) as draw:
+            yield draw
+            start = time.perf_counter()
+        SPENT["waiting for the charts"] = SPENT.get("waiting for the charts", 0.0) + time.perf_counter() - start
+
+    run_files.drawing = timed_drawing
     for module in (run_files, settlement):
         timing(module, "write_csv", "CSV files")
     for name in ("allocation_table", "detail_table", "entity_table", "statistics_table", "balance_table"):
@@ -100,10 +107,12 @@ def instrument() -> None:
 def run_in_process(scenario_path: Path, out: Path) -> dict[str, float]:
     """Simulate + settle, then write, in this process, with the writing split by what it writes."""
     import analysis.outputs.run_files as run_files
+    from analysis.outputs import drawing
     from analysis.projection import project
     from sim.scenario.loading import load_scenario
 
     instrument()
+    drawing.prepare()  # as `ftzshare run` does: the charts' process starts while this one simulates
     SPENT.clear()
     start = time.perf_counter()
     scenario = load_scenario(scenario_path)

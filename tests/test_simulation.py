@@ -328,3 +328,12 @@ def test_host_land_effort_scales_the_land_prepared():
     assert (simulate(keen)[0].projects["outcome"] == "landed").sum() == 20
     assert (simulate(plain)[0].projects["outcome"] == "landed").sum() == 40
     assert (simulate(unchanged)[0].projects["outcome"] == "landed").sum() == 40
+
+
+def test_entity_ids_are_e_and_seven_digits():
+    from sim.model.entities import entity_ids
+
+    ids = entity_ids(np.array([0, 42, 1_999_999, 9_999_999]))
+    assert list(ids) == ["E0000000", "E0000042", "E1999999", "E9999999"]
+    assert all(type(i) is str for i in ids)
+    assert len(entity_ids(np.array([], np.int64))) == 0

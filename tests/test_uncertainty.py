@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.outputs.sensitivity_files import parameters_table
+from analysis.outputs.tables import parameters_table
 from sim.errors import InputError
 from sim.scenario.loading import load_scenario, scenario_data, scenario_from_data
 from sim.scenario.uncertainty import (

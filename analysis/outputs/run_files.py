@@ -15,19 +15,21 @@ force, and summary.json's `totals`, `by_agreement`, `land`, `revoked`, `checks` 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis.outputs.charts import assessment_chart, receipts_chart, save
+from analysis.outputs.drawing import drawing
 from analysis.outputs.presentation import Names, Unit, View, figure_note, header, in_unit, render, unit_for
-from analysis.outputs.sensitivity_files import parameters_table
 from analysis.outputs.tables import (
     assessment_table,
     events_table,
     gains_table,
     ledger_table,
+    parameters_table,
     projects_table,
     records_table,
     replications_table,
@@ -91,26 +93,37 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
     }
     gains = gain_figures(reps.with_agreement, reps.without_agreement)
 
-    def files(folder: Path) -> None:
-        note = f"The scenario in force in replication 1 (seed {projection.seed}): {s.name}, revocations applied."
-        (folder / "scenario_in_force.yaml").write_text(dump_scenario(s, note), encoding="utf-8")
-        write_csv(ledger_table(first.settlement.ledger, s), folder / "ledger.csv")
-        write_csv(records_table(statistics_of(sim), s), folder / "statistics_records.csv")
-        write_csv(events_table(sim), folder / "events.csv")
-        write_csv(projects_table(sim), folder / "projects.csv")
-        if sim.assessments:
-            write_csv(assessment_table(sim), folder / "assessment.csv")
-            revoked = [o.revoked for o in projection.outcomes]
-            chart = assessment_chart(projection.scenario, sim.assessments, revoked, seed=projection.seed)
-            save(chart, folder / "assessment")
-        write_csv(replications_table(receipts, s), folder / "replications.csv")
-        if projection.scenario.uncertainty:
-            draws = [o.parameters for o in projection.outcomes]
-            write_csv(parameters_table(projection.scenario, draws), folder / "parameters.csv")
-        save(receipts_chart(s, receipts, seed=projection.seed), folder / "receipts")
-        (folder / "receipts_zh.csv").write_bytes(receipts_view(projection, "zh").csv_bytes())
-        write_csv(gains_table(gains, reps.holders, reps.years), folder / "gains.csv")
-        (folder / "gains_zh.csv").write_bytes(gains_view(projection, "zh", reps).csv_bytes())
+    @contextmanager
+    def files(folder: Path) -> Iterator[None]:
+        """The run's own files; the settlement's are written at the `yield`, while the charts are drawn."""
+        with drawing() as draw:
+            draw("receipts_chart", folder / "receipts", s, receipts, seed=projection.seed)
+            if sim.assessments:
+                revoked = [o.revoked for o in projection.outcomes]
+                draw(
+                    "assessment_chart",
+                    folder / "assessment",
+                    projection.scenario,
+                    sim.assessments,
+                    revoked,
+                    seed=projection.seed,
+                )
+            note = f"The scenario in force in replication 1 (seed {projection.seed}): {s.name}, revocations applied."
+            (folder / "scenario_in_force.yaml").write_text(dump_scenario(s, note), encoding="utf-8")
+            write_csv(ledger_table(first.settlement.ledger, s), folder / "ledger.csv")
+            write_csv(records_table(statistics_of(sim), s), folder / "statistics_records.csv")
+            write_csv(events_table(sim), folder / "events.csv")
+            write_csv(projects_table(sim), folder / "projects.csv")
+            if sim.assessments:
+                write_csv(assessment_table(sim), folder / "assessment.csv")
+            write_csv(replications_table(receipts, s), folder / "replications.csv")
+            if projection.scenario.uncertainty:
+                draws = [o.parameters for o in projection.outcomes]
+                write_csv(parameters_table(projection.scenario, draws), folder / "parameters.csv")
+            (folder / "receipts_zh.csv").write_bytes(receipts_view(projection, "zh").csv_bytes())
+            write_csv(gains_table(gains, reps.holders, reps.years), folder / "gains.csv")
+            (folder / "gains_zh.csv").write_bytes(gains_view(projection, "zh", reps).csv_bytes())
+            yield
 
     return write_settlement(first.settlement, out, inputs, projection.seed, more_summary, files)
 

@@ -32,7 +32,6 @@ from sim import __version__
 from sim.messages import MESSAGES, render
 from sim.parameters import parameter
 from sim.scenario import Scenario
-from sim.scenario.uncertainty import parameter_names
 
 A4_LANDSCAPE = (11.69, 8.27)
 COLUMNS = 2  # the inputs' names are long: two panels side by side at most
@@ -94,16 +93,6 @@ def samples_table(study: Study) -> pd.DataFrame:
     columns.update({name: study.points[:, j] for j, name in enumerate(study.inputs)})
     columns.update({name: study.results[:, j] for j, name in enumerate(study.outputs)})
     return pd.DataFrame(columns)
-
-
-def parameters_table(scenario: Scenario, draws: list[dict[str, float]]) -> pd.DataFrame:
-    """`parameters.csv` of a run: `replication` (from 1), then one column per uncertain parameter's key path,
-    each replication's draw."""
-    names = parameter_names(scenario)
-    table = pd.DataFrame({"replication": np.arange(1, len(draws) + 1)})
-    for name in names:
-        table[name] = [d[name] for d in draws]
-    return table
 
 
 def _ranked(study: Study, output: str) -> list[tuple[str, dict[str, tuple[float, float | None]]]]:

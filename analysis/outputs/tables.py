@@ -15,6 +15,7 @@ import pyarrow.csv as pacsv
 from sim.indicators import COUNT_INDICATORS, INDICATORS
 from sim.ledger import Ledger, StatisticsRecords
 from sim.scenario import Scenario
+from sim.scenario.uncertainty import parameter_names
 from sim.sharing.by_entity import EntityAllocation
 from sim.sharing.fiscal import FiscalBalance
 from sim.sharing.split import DETAIL_FIELDS, Allocation
@@ -436,3 +437,13 @@ def gains_table(gains, holders: list[str], years: np.ndarray) -> pd.DataFrame:
             },
         }
     )
+
+
+def parameters_table(scenario: Scenario, draws: list[dict[str, float]]) -> pd.DataFrame:
+    """`parameters.csv` of a run: `replication` (from 1), then one column per uncertain parameter's key path,
+    each replication's draw."""
+    names = parameter_names(scenario)
+    table = pd.DataFrame({"replication": np.arange(1, len(draws) + 1)})
+    for name in names:
+        table[name] = [d[name] for d in draws]
+    return table
