@@ -54,14 +54,21 @@ if "link" not in state:
     state.projections = support.Projections(support.shared_cache())
     state.settled = support.BoundedCache(2, 32 << 20)
     state.tunings = support.tuning_cache()
-    state.generation = 0
-    state.phases_now = {}
 
 lang = LANGUAGES[st.sidebar.radio(render("app_language"), list(LANGUAGES), key="lang", horizontal=True)]
 
 
 def t(key: str, **values: object) -> str:
     return render(key, lang, **values)
+
+
+STYLES: list[str] = []  # CSS the page's elements ask for, written once at the end of a run (`write_styles`)
+
+
+def write_styles() -> None:
+    """One style block for the run: each st.html is an element the browser lays out again and again."""
+    if STYLES:
+        st.html(f"<style>{' '.join(STYLES)}</style>")
 
 
 def show_error(error: InputError) -> None:
@@ -82,7 +89,7 @@ def show_view(view: View, name: str) -> None:
             st.table(shown, hide_index=True)
         columns = [k + 1 for k, c in enumerate(text.columns) if c in view.money]
         if columns:
-            st.html(support.right_aligned_css(f"view-{name}", columns))
+            STYLES.append(support.right_aligned_css(f"view-{name}", columns))
     else:
         st.dataframe(text, hide_index=True, column_config={c: RIGHT for c in view.money})
     if view.note:
@@ -111,7 +118,7 @@ def downloads(name: str, view: View | None = None, chart=None, plain=None) -> No
 def uploader_texts(key: str, limit: int, types: list[str]) -> None:
     css = support.uploader_css(key, lang, limit, types)
     if css:
-        st.html(f"<style>{css}</style>")
+        STYLES.append(css)
 
 
 # ---------------------------------------------------------------- which scenario
@@ -161,6 +168,7 @@ except InputError as error:
     for link_error in state.link_errors:
         show_error(link_error)
     show_error(error)
+    write_styles()
     st.stop()
 
 simulation_error = None
@@ -189,59 +197,76 @@ replications = int(
 )
 
 # ---------------------------------------------------------------- the editors' state: seeded once per scenario
-PHASE_COLUMNS = ["from", "to", "origin"]
+PHASE_FIELDS = ("from", "to", "origin")
 
 
-def phase_frame(schedule: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "from": pd.array([p.get("from") for p in schedule], dtype="Int64"),
-            "to": pd.array([p.get("to") for p in schedule], dtype="Int64"),
-            "origin": [None if p.get("origin") is None else float(p["origin"]) for p in schedule],
-        }
-    )
-    return frame.astype({"origin": "float64"})
+def phase_key(ident: str, row: int, field: str) -> str:
+    return f"{ident}-phase{row}-{field}"
 
 
-def schedule_of(frame: pd.DataFrame) -> list[dict]:
-    """The editor's rows as schedule phases (blank rows dropped; a blank `to` is an open phase)."""
+def seed_phases(ident: str, schedule: list[dict]) -> None:
+    """Agreement `ident`'s ratio table set to `schedule`: a row of inputs per phase, numbered afresh so that no
+    input keeps a value from before."""
+    for row in state.get(f"{ident}-rows", []):
+        for field in PHASE_FIELDS:
+            state.pop(phase_key(ident, row, field), None)
+    first = state.get("next_row", 0)
+    state.next_row = first + len(schedule)
+    state[f"{ident}-rows"] = list(range(first, state.next_row))
+    for row, phase in zip(state[f"{ident}-rows"], schedule, strict=True):
+        origin = phase.get("origin")
+        state[phase_key(ident, row, "from")] = phase.get("from")
+        state[phase_key(ident, row, "to")] = phase.get("to")
+        state[phase_key(ident, row, "origin")] = None if origin is None else float(origin)
+
+
+def add_phase(ident: str) -> None:
+    state[f"{ident}-rows"] = [*state[f"{ident}-rows"], state.next_row]
+    state.next_row += 1
+
+
+def drop_phase(ident: str, row: int) -> None:
+    state[f"{ident}-rows"] = [r for r in state[f"{ident}-rows"] if r != row]
+    for field in PHASE_FIELDS:
+        state.pop(phase_key(ident, row, field), None)
+
+
+def schedule_of(rows: list[dict]) -> list[dict]:
+    """The table's rows as schedule phases (blank rows dropped; a blank `to` is an open phase; a blank `from` or
+    share is kept as missing, for the scenario's checks to name)."""
     phases = []
-    for row in frame.to_dict("records"):
-        values = {k: row.get(k) for k in PHASE_COLUMNS}
-        if all(pd.isna(v) for v in values.values()):
+    for values in rows:
+        if all(v is None for v in values.values()):
             continue
         phase = {}
-        for k, v in values.items():
-            if pd.isna(v):
-                if k != "to":
-                    phase[k] = None
+        for field, v in values.items():
+            if v is None:
+                if field != "to":
+                    phase[field] = None
             else:
-                phase[k] = float(v) if k == "origin" else int(v)
+                phase[field] = float(v) if field == "origin" else int(v)
         phases.append(phase)
     return phases
 
 
-def seed_terms(ident: str, terms: dict) -> pd.DataFrame:
-    """One agreement's editors set to `terms` (as the scenario file writes them); its phases as a grid."""
+def seed_terms(ident: str, terms: dict) -> None:
+    """One agreement's editors set to `terms` (as the scenario file writes them)."""
     state[f"{ident}-basis"] = terms["ratio"]["basis"]
     state[f"{ident}-base"] = terms["base"]["rule"]
     state[f"{ident}-negative"] = terms["negative_increment"]
     state[f"{ident}-cap"] = float(terms["cap"]["origin_cumulative_yuan"] or 0)
     state[f"{ident}-floor"] = float(terms["floor"]["host_yearly_yuan"] or 0)
     state[f"{ident}-sunset"] = int(terms["sunset_year"] or 0)
-    return phase_frame(terms["ratio"]["schedule"])
+    seed_phases(ident, terms["ratio"]["schedule"])
 
 
 def seed(s: Scenario) -> None:
     """Every editor of the scenario set to `s`'s terms (the baseline, or the link's edits)."""
-    frames = {a.id: seed_terms(a.id, a.model_dump(mode="json", by_alias=True)) for a in s.agreements}
+    for a in s.agreements:
+        seed_terms(a.id, a.model_dump(mode="json", by_alias=True))
     behavior = s.behavior
     state.referral = float(behavior.origin_referral_elasticity) if behavior else 0.0
     state.service = float(behavior.host_service_elasticity) if behavior else 0.0
-    state.phases_seed = frames
-    state.phases_now = {k: v.copy() for k, v in frames.items()}
-    state.generation += 1
-    state.editor_lang = lang
 
 
 if state.get("scope") != scope:
@@ -256,21 +281,12 @@ if state.get("scope") != scope:
     state.scope = scope
     shipped = upload is None and catalogue[scenario_id].ledger is not None
     state.records_source = "bundled" if shipped else "upload"  # a scenario shipped with records settles them
-elif state.editor_lang != lang:
-    # the grids' column titles change with the language, which makes them new widgets: they start again from
-    # the rows as last edited, so nothing is lost
-    state.phases_seed = {k: phase_frame(schedule_of(v)) for k, v in state.phases_now.items()}
-    state.generation += 1
-    state.editor_lang = lang
 
 
 def apply_candidate(ident: str, terms: dict, applied: tuple[str, str, str]) -> None:
     """A candidate ratio of "find a ratio" written into agreement `ident`'s editors (so into the figures and the
-    link); the grids start again from the rows as last edited, this agreement's from the candidate's."""
-    state.phases_seed = {k: phase_frame(schedule_of(v)) for k, v in state.phases_now.items()}
-    state.phases_seed[ident] = seed_terms(ident, terms)
-    state.phases_now[ident] = state.phases_seed[ident].copy()
-    state.generation += 1
+    link)."""
+    seed_terms(ident, terms)
     state.applied = applied
 
 
@@ -288,11 +304,39 @@ if baseline.population is None:
 elif simulation_error is not None:
     show_error(simulation_error)
 overrides: dict = {"agreements": {}}
-phase_columns = {
-    "from": st.column_config.NumberColumn(t("app_phase_from"), min_value=1, max_value=2200, step=1, format="%d"),
-    "to": st.column_config.NumberColumn(t("app_phase_to"), min_value=1, max_value=2200, step=1, format="%d"),
-    "origin": st.column_config.NumberColumn(t("app_phase_origin"), min_value=0.0, max_value=1.0),
-}
+
+
+def phase_table(where, ident: str) -> list[dict]:
+    """The ratio table: a row of inputs per phase (first year, last year — blank when open —, the origin's share),
+    each sent the moment it is changed (Enter, or leaving the cell); a button removes a row, one adds a row. Drawn
+    column by column (rows line up: every cell is one input high), a third of the elements of row by row."""
+    rows = state[f"{ident}-rows"]
+    year_from, year_to, origin, drop = where.columns([1, 1, 1, 0.3])
+    years = {"min_value": 1, "max_value": 2200, "step": 1, "value": None, "label_visibility": "collapsed"}
+    shares = {"min_value": 0.0, "max_value": 1.0, "step": 0.05, "value": None, "format": "%.4f"}
+    cells: dict[str, list] = {}
+    for column, field, options in ((year_from, "from", years), (year_to, "to", years), (origin, "origin", shares)):
+        label = t(f"app_phase_{field}")
+        column.caption(label)
+        cells[field] = [
+            column.number_input(label, key=phase_key(ident, row, field), **{"label_visibility": "collapsed", **options})
+            for row in rows
+        ]
+    drop.caption("&nbsp;")
+    for row in rows:
+        drop.button(
+            "",
+            icon=":material/close:",
+            key=f"{ident}-phase{row}-drop",
+            help=t("app_phase_drop"),
+            on_click=drop_phase,
+            args=(ident, row),
+        )
+    where.button(t("app_phase_add"), icon=":material/add:", key=f"{ident}-phase-add", on_click=add_phase, args=(ident,))
+    return schedule_of([{field: cells[field][k] for field in PHASE_FIELDS} for k in range(len(rows))])
+
+
+STYLES.append(support.plain_inputs_css("phases-"))
 single = len(baseline.agreements) == 1  # several agreements: each opens when wanted, the figures stay in sight
 for a in baseline.agreements:
     with st.expander(names.agreement(a.id), expanded=single):
@@ -305,15 +349,7 @@ for a in baseline.agreements:
             lambda b: basis_name(b, lang),
         )
         left.caption(t("app_phases"))
-        frame = left.data_editor(
-            state.phases_seed[a.id],
-            num_rows="dynamic",
-            hide_index=True,
-            key=f"{a.id}-phases-{state.generation}",
-            column_config=phase_columns,
-            placeholder="",
-        )
-        state.phases_now[a.id] = frame
+        schedule = phase_table(left.container(key=f"phases-{a.id}"), a.id)
         rule = choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
         policy = choice(
             right,
@@ -326,7 +362,7 @@ for a in baseline.agreements:
         floor = right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
         sunset = right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
     change = {
-        "ratio": {"basis": basis, "schedule": schedule_of(frame)},
+        "ratio": {"basis": basis, "schedule": schedule},
         "base": {"rule": rule},
         "negative_increment": policy,
         "cap": {"origin_cumulative_yuan": cap or None},
@@ -376,12 +412,12 @@ results_tab, find_tab, compare_tab, explain_tab, settle_tab = st.tabs(
 computed = None
 if simulatable and (results_tab.open or explain_tab.open):
     with results_tab if results_tab.open else st.container():
-        bar = st.progress(0.0, text=t("app_progress"))
+        said = st.empty()  # the progress while simulating (a re-split has none), then what was done
         steps = [0]
 
         def advance(n: int) -> None:
             steps[0] += n
-            bar.progress(min(1.0, steps[0] / (baseline.horizon.years * replications)), text=t("app_progress"))
+            said.progress(min(1.0, steps[0] / (baseline.horizon.years * replications)), text=t("app_progress"))
 
         started = time.perf_counter()
         try:
@@ -390,7 +426,8 @@ if simulatable and (results_tab.open or explain_tab.open):
             state.computed = computed
         except InputError as error:
             show_error(error)
-        bar.empty()
+        if steps[0]:
+            said.empty()
 
 # ---------------------------------------------------------------- the figures
 if results_tab.open and not simulatable:
@@ -404,7 +441,7 @@ if computed is not None and results_tab.open:
             if computed.how == "resplit"
             else t("app_simulated", s=f"{computed.seconds:.2f}")
         )
-        st.info(message)
+        said.info(message)
         totals = support.mean_totals(projection)
         table, amounts = support.receipts_fen(projection, lang)
         parts = support.waterfall(projection, lang)
@@ -778,3 +815,5 @@ if settle_tab.open or holding:
                     show_error(error)
                 else:
                     show_settlement(scenario, settled, uploaded_names)
+
+write_styles()

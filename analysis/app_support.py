@@ -1218,8 +1218,16 @@ def uploader_css(key: str, lang: str, limit_bytes: int, types: Iterable[str]) ->
 
 
 def right_aligned_css(key: str, columns: Iterable[int]) -> str:
-    """A style block right-aligning columns (1-based) of the table in the container keyed `key`: st.table
-    writes each cell's alignment inline (left for text), and a pandas Styler doing it per cell costs ten times
-    the table itself."""
+    """CSS right-aligning columns (1-based) of the table in the container keyed `key`: st.table writes each cell's
+    alignment inline (left for text), and a pandas Styler doing it per cell costs ten times the table itself."""
     cells = ", ".join(f".st-key-{key} {cell}:nth-child({k})" for k in columns for cell in ("th", "td"))
-    return f"<style>{cells} {{text-align: right !important}}</style>"
+    return f"{cells} {{text-align: right !important}}"
+
+
+def plain_inputs_css(key_prefix: str) -> str:
+    """CSS drawing the number inputs in containers keyed `key_prefix…` as plain cells, without the −/+
+    steppers and the clear button: a year and a four-decimal share then fit a narrow column (a value is sent on
+    Enter or on leaving the cell; an emptied cell is blank)."""
+    parts = ("stNumberInputStepUp", "stNumberInputStepDown", "stNumberInputClearButton")
+    hidden = ", ".join(f'[class*="st-key-{key_prefix}"] [data-testid="{part}"]' for part in parts)
+    return f"{hidden} {{display: none !important}}"

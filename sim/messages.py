@@ -565,6 +565,8 @@ MESSAGES.update(
         "app_phase_from": ("起始", "from"),
         "app_phase_to": ("截止（空为不截止）", "to (blank = open)"),
         "app_phase_origin": ("来源方比例", "origin's share"),
+        "app_phase_add": ("添加时段", "add a phase"),
+        "app_phase_drop": ("删除此时段", "remove this phase"),
         "app_cap_short": ("来源方累计封顶（元）", "origin's cumulative cap (yuan)"),
         "app_floor_short": ("承接方年度保底（元）", "host's yearly floor (yuan)"),
         "app_sunset_short": ("分享截止年度", "sunset year"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -40,6 +39,11 @@ def tables(at: AppTest) -> list:
     return [element.value for element in [*at.dataframe, *at.table]]
 
 
+def _amount(shown: str) -> float:
+    """A metric's amount ("22.88 亿元" → 22.88)."""
+    return float(shown.split()[0].replace(",", ""))
+
+
 def totals(at: AppTest) -> list[str]:
     return [m.value for m in at.metric]
 
@@ -68,6 +72,49 @@ def test_a_bad_value_shows_a_readable_message_not_a_trace(app):
     app.number_input(key="nanning-sunset").set_value(1000).run()
     assert not app.exception
     assert "sunset_year" in app.error[0].value and "1900" in app.error[0].value
+
+
+def _phase(at: AppTest, k: int, field: str):
+    """The input of `field` in row k of Nanning's ratio table."""
+    return at.number_input(key=f"nanning-phase{at.session_state['nanning-rows'][k]}-{field}")
+
+
+def _schedule(at: AppTest) -> list[tuple]:
+    """The schedule in force in the page's figures: (from, to, origin's share as written) per phase."""
+    ratio = at.session_state["computed"].projection.scenario.agreements[0].ratio
+    return [(p.start, p.end, str(p.origin)) for p in ratio.schedule]
+
+
+def test_ratio_table_edits_in_a_row_each_take_effect(app):
+    # Nanning: 2025–2027 at 0.6, from 2028 at 0.5
+    assert _schedule(app) == [(2025, 2027, "0.6"), (2028, None, "0.5")]
+    origin = [_amount(app.metric[0].value)]
+    for k, value in ((1, 0.3), (0, 0.4), (1, 0.45)):
+        _phase(app, k, "origin").set_value(value).run()
+        assert not app.exception
+        origin.append(_amount(app.metric[0].value))
+    assert _schedule(app) == [(2025, 2027, "0.4"), (2028, None, "0.45")]
+    assert origin[1] < origin[0] and origin[2] < origin[1] and origin[3] > origin[2]  # each edit moved the money
+    link = decode_link(parse_qs(urlsplit(app.text_input(key="share").value).query)["state"][0])[1]
+    assert link["agreements"]["nanning"]["ratio"]["schedule"] == [
+        {"from": 2025, "to": 2027, "origin": 0.4},
+        {"from": 2028, "origin": 0.45},
+    ]
+
+
+def test_ratio_table_rows_are_added_and_removed(app):
+    app.button(key="nanning-phase-add").click().run()
+    assert len(app.session_state["nanning-rows"]) == 3
+    assert _schedule(app) == [(2025, 2027, "0.6"), (2028, None, "0.5")]  # a blank row changes nothing
+    _phase(app, 1, "to").set_value(2029).run()
+    _phase(app, 2, "from").set_value(2030).run()
+    _phase(app, 2, "origin").set_value(0.2).run()
+    assert _schedule(app) == [(2025, 2027, "0.6"), (2028, 2029, "0.5"), (2030, None, "0.2")]
+    app.button(key=f"nanning-phase{app.session_state['nanning-rows'][0]}-drop").click().run()
+    assert not app.exception and len(app.session_state["nanning-rows"]) == 2
+    assert "2025" in app.error[0].value  # the years before 2028 are now covered by no phase: said, not a trace
+    _phase(app, 0, "from").set_value(2025).run()
+    assert not app.error and _schedule(app) == [(2025, 2029, "0.5"), (2030, None, "0.2")]
 
 
 def test_a_shared_link_restores_the_ratio():
@@ -319,9 +366,11 @@ def test_applying_the_nash_candidate_changes_the_ratio_table_and_the_share_link(
     app.button(key="find_apply").click().run()
     assert not app.exception, app.exception
     assert "已将「纳什谈判解」" in app.success[0].value and "南宁片区 → 南宁协同发展区" in app.success[0].value
-    grid = app.session_state["phases_now"]["nanning"]
-    assert grid["from"].tolist() == [2025] and pd.isna(grid["to"].iloc[0])
-    applied = float(grid["origin"].iloc[0])
+    rows = app.session_state["nanning-rows"]  # the ratio table: one row of inputs per phase
+    assert len(rows) == 1
+    year_from, year_to, origin = (app.number_input(key=f"nanning-phase{rows[0]}-{f}") for f in ("from", "to", "origin"))
+    assert year_from.value == 2025 and year_to.value is None
+    applied = float(origin.value)
     assert applied == pytest.approx(share, abs=5e-5)
     link = app.text_input(key="share").value
     assert link != before
