@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import time
+from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
@@ -96,23 +97,50 @@ def show_view(view: View, name: str) -> None:
         st.caption(view.note)
 
 
-def downloads(name: str, view: View | None = None, chart=None, plain=None) -> None:
-    """Download buttons: a chart (PNG, SVG, PDF; drawn only when pressed), a table for people (CSV with BOM,
-    XLSX) and, for scripts, the table with English ids (`plain`, a function making it)."""
-    buttons = []
+EXPORTS: list[tuple[str, str, object]] = []  # (label, file name, bytes or a function making them) of a tab
+
+
+def downloads(name: str, title: str, view: View | None = None, chart=None, plain=None) -> None:
+    """Offer in the tab's export menu a chart (PNG, SVG, PDF), a table for people (CSV with BOM, XLSX) and, for
+    scripts, the table with English ids (`plain`, a function making it); bytes are made only when downloaded."""
     if chart is not None:
-        buttons += [(f.upper(), lambda f=f: support.figure_bytes(chart, f), f) for f in ("png", "svg", "pdf")]
+        for f in ("png", "svg", "pdf"):
+            label = t("app_export_chart", title=title, format=f.upper())
+            EXPORTS.append((label, f"{name}.{f}", lambda f=f: support.figure_bytes(chart, f)))
     if view is not None:
-        buttons += [
-            ("CSV", view.csv_bytes, "csv"),
-            ("XLSX", lambda: support.xlsx_bytes(view.title or name, view, lang), "xlsx"),
-        ]
+        EXPORTS.append((t("app_export_table", title=title, format="CSV"), f"{name}.csv", view.csv_bytes))
+        xlsx = t("app_export_table", title=title, format="XLSX")
+        EXPORTS.append((xlsx, f"{name}.xlsx", lambda: support.xlsx_bytes(view.title or title, view, lang)))
     if plain is not None:
-        buttons.append((t("app_plain_csv"), lambda: support.csv_bytes(plain()), "plain.csv"))
-    with st.popover(t("app_download"), icon=":material/download:"):
-        for text, data, suffix in buttons:
-            # the bytes are made only when the button is pressed, and pressing it does not rerun the page
-            st.download_button(text, data, f"{name}.{suffix}", key=f"{name}-{suffix}", on_click="ignore")
+        EXPORTS.append((t("app_export_plain", title=title), f"{name}.plain.csv", lambda: support.csv_bytes(plain())))
+
+
+@contextmanager
+def export_menu(tab: str):
+    """A tab's export menu, at the top of what the block draws: a picker of every chart and table the block
+    offered (`downloads`) and one download button. Two elements, where a button per file made some twenty for the
+    browser to draw again on every run; picking a file reruns only the menu (a fragment)."""
+    menu = st.container()
+    EXPORTS.clear()
+    yield
+    items = {file: (label, data) for label, file, data in EXPORTS}
+    EXPORTS.clear()
+    if items:
+        with menu:
+            _export(tab, items)
+
+
+@st.fragment
+def _export(tab: str, items: dict[str, tuple[str, object]]) -> None:
+    key = f"export-{tab}"
+    if state.get(key) not in items:
+        state[key] = next(iter(items))
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    file = left.selectbox(t("app_export_pick"), list(items), key=key, format_func=lambda f: items[f][0])
+    # pressing it does not rerun the page
+    right.download_button(
+        t("app_export"), items[file][1], file, key=f"{key}-file", icon=":material/download:", on_click="ignore"
+    )
 
 
 def uploader_texts(key: str, limit: int, types: list[str]) -> None:
@@ -434,7 +462,7 @@ if results_tab.open and not simulatable:
     with results_tab:
         st.info(t("app_no_simulation"))
 if computed is not None and results_tab.open:
-    with results_tab:
+    with results_tab, export_menu("results"):
         projection = computed.projection
         message = (
             t("app_resplit", ms=f"{computed.seconds * 1000:.1f}")
@@ -463,7 +491,7 @@ if computed is not None and results_tab.open:
 
             return receipts_chart(scenario, receipts, lang, seed=seed)
 
-        downloads("receipts", view, receipts_figure)
+        downloads("receipts", view.title, view, receipts_figure)
         show_view(view, "receipts")
         st.image(support.waterfall_svg(parts, lang, unit))
         flow = support.waterfall_view(parts, unit, lang, figure_note("replication", lang, n=n, seed=seed_of_first))
@@ -473,7 +501,7 @@ if computed is not None and results_tab.open:
 
             return waterfall_chart(parts, lang)
 
-        downloads("waterfall", flow, waterfall_figure)
+        downloads("waterfall", t("app_waterfall_title"), flow, waterfall_figure)
         show_view(flow, "waterfall")
         from analysis.risk import risk_views
 
@@ -481,7 +509,7 @@ if computed is not None and results_tab.open:
             if len(risk.table):
                 st.markdown(f"**{support.plain(risk.title)}**")
                 show_view(risk, name)
-                downloads(name, risk)
+                downloads(name, risk.title, risk)
         state.timing = {"how": computed.how, "seconds": computed.seconds, "page_seconds": time.perf_counter() - started}
 
 
@@ -522,14 +550,14 @@ def show_tuning(found, ident: str) -> None:
         st.info(t("app_find_none"))
     st.markdown(f"**{support.plain(candidates.title)}**")
     show_view(candidates, "tuning_candidates")
-    downloads("tuning_candidates", candidates)
+    downloads("tuning_candidates", candidates.title, candidates)
     st.markdown(f"**{support.plain(grid.title)}**")
     show_view(grid, "tuning")
-    downloads("tuning", grid, lambda: files.chart(found, lang), lambda: files.machine_table(found))
+    downloads("tuning", grid.title, grid, lambda: files.chart(found, lang), lambda: files.machine_table(found))
 
 
 if find_tab.open:
-    with find_tab:
+    with find_tab, export_menu("find"):
         if not simulatable:
             st.info(support.plain(t("app_find_needs_simulation", name=names.scenario())))
         else:
@@ -602,7 +630,7 @@ else:
 
 # ---------------------------------------------------------------- compare designs
 if compare_tab.open:
-    with compare_tab:
+    with compare_tab, export_menu("compare"):
         if not simulatable:
             st.info(t("app_no_simulation"))
         else:
@@ -655,17 +683,11 @@ if compare_tab.open:
 
                 st.markdown(f"**{support.plain(summary.title)}**")
                 show_view(summary, "comparison_summary")
-                downloads("comparison_summary", summary, lambda: comparison_figures()["comparison_npv"])
+                downloads("comparison_summary", summary.title, summary, lambda: comparison_figures()["comparison_npv"])
                 st.markdown(f"**{support.plain(yearly.title)}**")
                 show_view(yearly, "comparison_yearly")
-                downloads("comparison_yearly", yearly, lambda: comparison_figures()["comparison_yearly"])
-                st.download_button(
-                    t("app_report"),
-                    lambda: support.report_bytes(comparison, lang),
-                    "report.pdf",
-                    key="report",
-                    on_click="ignore",
-                )
+                downloads("comparison_yearly", yearly.title, yearly, lambda: comparison_figures()["comparison_yearly"])
+                EXPORTS.append((t("app_report"), "report.pdf", lambda: support.report_bytes(comparison, lang)))
                 for name, make in (
                     ("statistics", cmp.statistics_view),
                     ("assessment", cmp.assessment_view),
@@ -675,7 +697,7 @@ if compare_tab.open:
                     if len(table.table):
                         st.markdown(f"**{support.plain(table.title)}**")
                         show_view(table, f"comparison_{name}")
-                        downloads(f"comparison_{name}", table)
+                        downloads(f"comparison_{name}", table.title, table)
 
 
 # ---------------------------------------------------------------- explain a figure
@@ -692,11 +714,11 @@ def explain_cell(allocation, scenario: Scenario, key: str, label: str, note: str
     )
     chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), note)
     show_view(chain, key)
-    downloads(key, chain)
+    downloads(key, t("app_explain_title"), chain)
 
 
 if explain_tab.open:
-    with explain_tab:
+    with explain_tab, export_menu("explain"):
         if computed is None:
             st.info(t("app_no_simulation"))
         else:
@@ -740,19 +762,19 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
 
         return waterfall_chart(parts, lang)
 
-    downloads("allocation", view, split_figure, lambda: support.plain_allocation(allocation, scenario))
+    downloads("allocation", view.title, view, split_figure, lambda: support.plain_allocation(allocation, scenario))
     statistics = support.statistics_view(settled["statistics"], scenario, lang)
     if statistics is not None:
         st.markdown(f"**{support.plain(statistics.title)}**")
         show_view(statistics, "statistics")
-        downloads("statistics", statistics)
+        downloads("statistics", statistics.title, statistics)
     explain_cell(allocation, scenario, "settle_explain", "app_explain_settled", figure_note("settled", lang))
 
 
 # drawn while closed only to keep files a user has uploaded (an uploader that is not drawn forgets its file)
 holding = any(state.get(key) is not None for key in ("ledger_upload", "statistics_upload"))
 if settle_tab.open or holding:
-    with settle_tab:
+    with settle_tab, export_menu("settle"):
         from sim.records.ledger import read_ledger, read_statistics
 
         entry = catalogue.get(scenario_id) if upload is None else None

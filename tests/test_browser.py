@@ -24,6 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from sim.messages import render
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -243,20 +245,26 @@ def test_three_ratio_edits_in_a_row_each_take_effect_and_the_shared_link_restore
     other.context.close()
 
 
+def _export(page, label: str, name: str) -> Path:
+    """Pick `label` in the results tab's export menu, download it into the artifacts as `name`; its path."""
+    page.locator(".st-key-export-results").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    _idle(page)
+    with page.expect_download() as download:
+        page.locator(".st-key-export-results-file button").click()
+    path = ARTIFACTS / name
+    download.value.save_as(path)
+    return path
+
+
 def test_a_csv_download_has_chinese_headers_and_amounts_in_the_stated_unit(server, browser):
     page, _ = _open(browser, server)
     _idle(page)
     origin = _amount(_metric(page, 0))
-    page.locator('[data-testid="stPopover"] button').first.click()  # the receipts' downloads
-    with page.expect_download() as png:
-        page.get_by_test_id("stPopoverBody").get_by_role("button", name="PNG", exact=True).click()
-    png_path = ARTIFACTS / "receipts.png"
-    png.value.save_as(png_path)
+    receipts = render("receipts_view", "zh")
+    png_path = _export(page, render("app_export_chart", "zh", title=receipts, format="PNG"), "receipts.png")
     assert png_path.read_bytes().startswith(b"\x89PNG") and png_path.stat().st_size > 5_000
-    with page.expect_download() as download:
-        page.get_by_test_id("stPopoverBody").get_by_role("button", name="CSV", exact=True).click()
-    csv_path = ARTIFACTS / "receipts.csv"
-    download.value.save_as(csv_path)
+    csv_path = _export(page, render("app_export_table", "zh", title=receipts, format="CSV"), "receipts.csv")
     raw = csv_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # a BOM: Excel on Chinese Windows reads the headers right
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
