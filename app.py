@@ -327,29 +327,48 @@ def choice(where, label: str, options: list[str], key: str, shown=None) -> str:
 
 
 # ---------------------------------------------------------------- the agreements' terms (always on the page)
+# The editors are drawn last in a run, into this box at the top of the page, so that an edit's new figures are the
+# first thing the browser gets; the terms are read from the editors' state, which holds every edit when a run starts.
 if baseline.population is None:
     st.info(support.plain(t("app_settlement_only", name=names.scenario())))
 elif simulation_error is not None:
     show_error(simulation_error)
-overrides: dict = {"agreements": {}}
+terms_box, problems = st.container(), st.container()
 
 
-def phase_table(where, ident: str) -> list[dict]:
+def terms_of(a) -> dict:
+    """Agreement `a`'s terms as its editors hold them (as a scenario file writes them)."""
+    ident = a.id
+    rows = [{f: state.get(phase_key(ident, row, f)) for f in PHASE_FIELDS} for row in state[f"{ident}-rows"]]
+    rule = state[f"{ident}-base"]
+    terms = {
+        "ratio": {"basis": state[f"{ident}-basis"], "schedule": schedule_of(rows)},
+        "base": {"rule": rule},
+        "negative_increment": state[f"{ident}-negative"],
+        "cap": {"origin_cumulative_yuan": state[f"{ident}-cap"] or None},
+        "floor": {"host_yearly_yuan": state[f"{ident}-floor"] or None},
+        "sunset_year": state[f"{ident}-sunset"] or None,
+    }
+    if rule == "base_year":
+        terms["base"]["year"] = a.base.year or baseline.horizon.start_year
+    return terms
+
+
+def phase_table(where, ident: str) -> None:
     """The ratio table: a row of inputs per phase (first year, last year — blank when open —, the origin's share),
     each sent the moment it is changed (Enter, or leaving the cell); a button removes a row, one adds a row. Drawn
     column by column (rows line up: every cell is one input high), a third of the elements of row by row."""
     rows = state[f"{ident}-rows"]
     year_from, year_to, origin, drop = where.columns([1, 1, 1, 0.3])
-    years = {"min_value": 1, "max_value": 2200, "step": 1, "value": None, "label_visibility": "collapsed"}
-    shares = {"min_value": 0.0, "max_value": 1.0, "step": 0.05, "value": None, "format": "%.4f"}
-    cells: dict[str, list] = {}
+    years = {"min_value": 1, "max_value": 2200, "step": 1}
+    shares = {"min_value": 0.0, "max_value": 1.0, "step": 0.05, "format": "%.4f"}
     for column, field, options in ((year_from, "from", years), (year_to, "to", years), (origin, "origin", shares)):
         label = t(f"app_phase_{field}")
         column.caption(label)
-        cells[field] = [
-            column.number_input(label, key=phase_key(ident, row, field), **{"label_visibility": "collapsed", **options})
-            for row in rows
-        ]
+        for row in rows:
+            column.number_input(
+                label, key=phase_key(ident, row, field), value=None, label_visibility="collapsed", **options
+            )
     drop.caption("&nbsp;")
     for row in rows:
         drop.button(
@@ -361,57 +380,41 @@ def phase_table(where, ident: str) -> list[dict]:
             args=(ident, row),
         )
     where.button(t("app_phase_add"), icon=":material/add:", key=f"{ident}-phase-add", on_click=add_phase, args=(ident,))
-    return schedule_of([{field: cells[field][k] for field in PHASE_FIELDS} for k in range(len(rows))])
 
 
-STYLES.append(support.plain_inputs_css("phases-"))
-single = len(baseline.agreements) == 1  # several agreements: each opens when wanted, the figures stay in sight
-for a in baseline.agreements:
-    with st.expander(names.agreement(a.id), expanded=single):
-        left, right = st.columns(2)
-        basis = choice(
-            left,
-            "app_basis",
-            ["calendar_year", "years_since_start"],
-            f"{a.id}-basis",
-            lambda b: basis_name(b, lang),
-        )
-        left.caption(t("app_phases"))
-        schedule = phase_table(left.container(key=f"phases-{a.id}"), a.id)
-        rule = choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
-        policy = choice(
-            right,
-            "app_negative",
-            ["floor_zero", "carry_forward", "share"],
-            f"{a.id}-negative",
-            lambda p: policy_name(p, lang),
-        )
-        cap = right.number_input(t("app_cap"), 0.0, step=1e6, key=f"{a.id}-cap")
-        floor = right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
-        sunset = right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
-    change = {
-        "ratio": {"basis": basis, "schedule": schedule},
-        "base": {"rule": rule},
-        "negative_increment": policy,
-        "cap": {"origin_cumulative_yuan": cap or None},
-        "floor": {"host_yearly_yuan": floor or None},
-        "sunset_year": sunset or None,
-    }
-    if rule == "base_year":
-        change["base"]["year"] = a.base.year or baseline.horizon.start_year
-    overrides["agreements"][a.id] = change
-if baseline.population is not None:
-    with st.expander(t("app_behavior"), expanded=False):
-        left, right = st.columns(2)
-        referral = left.number_input(t("app_referral"), 0.0, 10.0, step=0.1, key="referral")
-        service = right.number_input(t("app_service"), 0.0, 10.0, step=0.1, key="service")
-    if referral or service or baseline.behavior is not None:
-        overrides["behavior"] = {"origin_referral_elasticity": referral, "host_service_elasticity": service}
+def draw_terms() -> None:
+    """Every agreement's editors, and the behaviour's, showing what their state holds."""
+    STYLES.append(support.plain_inputs_css("phases-"))
+    single = len(baseline.agreements) == 1  # several agreements: each opens when wanted, the figures stay in sight
+    for a in baseline.agreements:
+        with st.expander(names.agreement(a.id), expanded=single):
+            left, right = st.columns(2)
+            bases = ["calendar_year", "years_since_start"]
+            choice(left, "app_basis", bases, f"{a.id}-basis", lambda b: basis_name(b, lang))
+            left.caption(t("app_phases"))
+            phase_table(left.container(key=f"phases-{a.id}"), a.id)
+            choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
+            policies = ["floor_zero", "carry_forward", "share"]
+            choice(right, "app_negative", policies, f"{a.id}-negative", lambda p: policy_name(p, lang))
+            right.number_input(t("app_cap"), 0.0, step=1e6, key=f"{a.id}-cap")
+            right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
+            right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
+    if baseline.population is not None:
+        with st.expander(t("app_behavior"), expanded=False):
+            left, right = st.columns(2)
+            left.number_input(t("app_referral"), 0.0, 10.0, step=0.1, key="referral")
+            right.number_input(t("app_service"), 0.0, 10.0, step=0.1, key="service")
+
+
+overrides: dict = {"agreements": {a.id: terms_of(a) for a in baseline.agreements}}
+if baseline.population is not None and (state.referral or state.service or baseline.behavior is not None):
+    overrides["behavior"] = {"origin_referral_elasticity": state.referral, "host_service_elasticity": state.service}
 try:
     scenario = support.edited(base, overrides, source)
     state.valid = (scope, scenario, overrides)
 except InputError as error:
-    show_error(error)  # the figures stay those of the last valid terms
+    with problems:
+        show_error(error)  # the figures stay those of the last valid terms
     scope_valid, scenario, overrides = state.get("valid") or (scope, baseline, {})
     if scope_valid != scope:
         scenario, overrides = baseline, {}
@@ -838,4 +841,6 @@ if settle_tab.open or holding:
                 else:
                     show_settlement(scenario, settled, uploaded_names)
 
+with terms_box:
+    draw_terms()
 write_styles()

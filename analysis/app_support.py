@@ -901,6 +901,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
+def tick_decimals(ticks: list[float], most: int) -> int:
+    """As few decimals as write every tick exactly (a tick at 2.5 reads "2.5", never "2"), at most `most`."""
+    return next((d for d in range(most) if all(abs(round(x, d) - x) < 1e-9 for x in ticks)), most)
+
+
 def _number(value: float, decimals: int) -> str:
     return f"{value + 0.0:,.{decimals}f}"
 
@@ -964,7 +969,7 @@ def _panel(
     for tick in ticks:
         y = py(tick)
         svg.add(f'<line x1="{left:.1f}" x2="{right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        svg.text(left - 6, y + 4, _number(tick, unit.decimals if hi - lo < 10 else 0), 10, "end", fill="#444")
+        svg.text(left - 6, y + 4, _number(tick, tick_decimals(ticks, unit.decimals)), 10, "end", fill="#444")
     every = max(1, int(np.ceil(len(years) / 8)))
     for i, year in enumerate(years):
         if i % every == 0 or i == len(years) - 1:
@@ -1042,7 +1047,7 @@ def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> s
 
     for tick in ticks:
         svg.add(f'<line x1="{left}" x2="{right}" y1="{py(tick):.1f}" y2="{py(tick):.1f}" stroke="#ddd"/>')
-        svg.text(left - 6, py(tick) + 4, _number(tick, 0 if ticks[-1] >= 10 else unit.decimals), 10, "end", fill="#444")
+        svg.text(left - 6, py(tick) + 4, _number(tick, tick_decimals(ticks, unit.decimals)), 10, "end", fill="#444")
     middle = (upper + lower) / 2
     title = with_unit(render("app_amount", lang), unit, lang)
     svg.text(14, middle, title, 11, "middle", fill="#333", transform=f"rotate(-90 14 {middle:.1f})")
@@ -1099,7 +1104,7 @@ def split_svg(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit)
     for tick in ticks:
         svg.add(f'<line x1="{px(tick):.1f}" x2="{px(tick):.1f}" y1="{upper}" y2="{bottom}" stroke="#ddd"/>')
         svg.text(
-            px(tick), bottom + 14, _number(tick, 0 if ticks[-1] >= 10 else unit.decimals), 10, "middle", fill="#444"
+            px(tick), bottom + 14, _number(tick, tick_decimals(ticks, unit.decimals)), 10, "middle", fill="#444"
         )
     svg.text((left + right) / 2, bottom + 34, with_unit(render("app_amount", lang), unit, lang), 11, "middle")
     for i, label in enumerate(labels):

@@ -388,3 +388,18 @@ def test_the_page_charts_are_well_formed_svg_with_units_and_names():
     assert "金额（万元）" in split and "南宁片区 → 南宁协同发展区" in split
     ElementTree.fromstring(split)
     assert support.nice_ticks(0, 3.7) == [0, 1, 2, 3, 4] and support.nice_ticks(float("nan"), 1)[0] == 0
+
+
+def test_axis_ticks_are_written_with_the_decimals_they_need():
+    ticks = support.nice_ticks(-2.1, 9.7)  # steps of 2.5
+    assert ticks == [-2.5, 0, 2.5, 5, 7.5, 10]
+    assert [support._number(x, support.tick_decimals(ticks, 2)) for x in ticks] == [
+        "-2.5",
+        "0.0",
+        "2.5",
+        "5.0",
+        "7.5",
+        "10.0",
+    ]
+    assert support.tick_decimals([0, 5, 10], 2) == 0 and support.tick_decimals([0, 0.25, 0.5], 2) == 2
+    assert support.tick_decimals([0, 0.125], 2) == 2  # never more than the unit's decimals
