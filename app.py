@@ -56,7 +56,10 @@ if "link" not in state:
     state.settled = support.BoundedCache(2, 32 << 20)
     state.tunings = support.tuning_cache()
 
-lang = LANGUAGES[st.sidebar.radio(render("app_language"), list(LANGUAGES), key="lang", horizontal=True)]
+# The sidebar's widgets, like the editors, are drawn at the end of a run (`draw_sidebar`, into this box) and read
+# from their state here: the figures reach the browser first.
+sidebar = st.sidebar.container()
+lang = LANGUAGES[state.lang]
 
 
 def t(key: str, **values: object) -> str:
@@ -150,17 +153,18 @@ def uploader_texts(key: str, limit: int, types: list[str]) -> None:
 
 
 # ---------------------------------------------------------------- which scenario
-ids = list(catalogue)
-scenario_id = st.sidebar.selectbox(
-    t("app_scenario"), ids, key="scenario", format_func=lambda ident: catalogue[ident].title(lang)
-)
-uploader_texts("scenario_upload", MAX_SCENARIO_BYTES, ["yaml", "yml"])
-upload = st.sidebar.file_uploader(
-    t("app_upload_scenario"),
-    type=["yaml", "yml"],
-    key="scenario_upload",
-    max_upload_size=max(1, MAX_SCENARIO_BYTES >> 20),
-)
+def draw_sidebar(limit: int, simulatable: bool) -> None:
+    """The language, the scenario (bundled or uploaded) and the replications, showing what their state holds."""
+    with sidebar:
+        st.radio(render("app_language"), list(LANGUAGES), key="lang", horizontal=True)
+        st.selectbox(t("app_scenario"), list(catalogue), key="scenario", format_func=lambda i: catalogue[i].title(lang))
+        uploader_texts("scenario_upload", MAX_SCENARIO_BYTES, ["yaml", "yml"])
+        megabytes = max(1, MAX_SCENARIO_BYTES >> 20)
+        st.file_uploader(t("app_upload_scenario"), ["yaml", "yml"], key="scenario_upload", max_upload_size=megabytes)
+        st.number_input(t("app_replications"), 1, limit, key="replications", step=1, disabled=not simulatable)
+
+
+scenario_id, upload = state.scenario, state.get("scenario_upload")
 st.title(t("app_title"))
 
 
@@ -196,6 +200,7 @@ except InputError as error:
     for link_error in state.link_errors:
         show_error(link_error)
     show_error(error)
+    draw_sidebar(max(1, state.replications), False)
     write_styles()
     st.stop()
 
@@ -220,9 +225,7 @@ if state.replications > limit:
         )
     )
     state.replications = limit
-replications = int(
-    st.sidebar.number_input(t("app_replications"), 1, limit, key="replications", step=1, disabled=not simulatable)
-)
+replications = int(state.replications)
 
 # ---------------------------------------------------------------- the editors' state: seeded once per scenario
 PHASE_FIELDS = ("from", "to", "origin")
@@ -843,4 +846,5 @@ if settle_tab.open or holding:
 
 with terms_box:
     draw_terms()
+draw_sidebar(limit, simulatable)
 write_styles()

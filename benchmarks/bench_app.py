@@ -42,13 +42,15 @@ ARGS = [
     "--disable-features=WebUIOmniboxPopup,PreloadTopChromeWebUI",
 ]
 
-# resolves when the page is usable: metrics, the ratio table and both charts drawn, no script run going on
+# resolves when the page is usable: metrics, the ratio table, both charts and the sidebar (drawn last) shown, no
+# script run going on
 READY = """
 () => new Promise(resolve => {
   function ready() {
     const charts = [...document.querySelectorAll('[data-testid="stImage"] img')];
     return document.querySelector('[data-testid="stMetricValue"]')
       && document.querySelector('[class*="st-key-nanning-phase"] input')
+      && document.querySelector('.st-key-replications input') && !document.querySelector('[data-stale="true"]')
       && charts.length >= 2 && charts.every(c => c.complete && c.naturalWidth > 0)
       && !document.querySelector('[data-testid="stStatusWidget"]');
   }

@@ -123,9 +123,14 @@ def _record(**timings: float) -> None:
     print("browser timings:", timings)
 
 
+IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+  && !document.querySelector('[data-stale="true"]') && document.querySelector('.st-key-replications input')"""
+
+
 def _idle(page) -> None:
-    """Wait until the app has finished its run (the running-man status widget is gone)."""
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    """Wait until the app has finished its run: no status widget, nothing left from the run before, and the
+    sidebar drawn (it is drawn last)."""
+    page.wait_for_function(IDLE, timeout=30_000)
 
 
 def _metric(page, index: int) -> str:
@@ -249,7 +254,8 @@ def _export(page, label: str, name: str) -> Path:
     """Pick `label` in the results tab's export menu, download it into the artifacts as `name`; its path."""
     page.locator(".st-key-export-results").click()
     page.get_by_role("option", name=label, exact=True).click()
-    _idle(page)
+    page.wait_for_function("label => document.querySelector('.st-key-export-results input').value === label", arg=label)
+    _idle(page)  # the menu has run again: its button downloads the file picked
     with page.expect_download() as download:
         page.locator(".st-key-export-results-file button").click()
     path = ARTIFACTS / name
