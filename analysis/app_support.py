@@ -1103,9 +1103,7 @@ def split_svg(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit)
     bottom = upper + row * len(labels)
     for tick in ticks:
         svg.add(f'<line x1="{px(tick):.1f}" x2="{px(tick):.1f}" y1="{upper}" y2="{bottom}" stroke="#ddd"/>')
-        svg.text(
-            px(tick), bottom + 14, _number(tick, tick_decimals(ticks, unit.decimals)), 10, "middle", fill="#444"
-        )
+        svg.text(px(tick), bottom + 14, _number(tick, tick_decimals(ticks, unit.decimals)), 10, "middle", fill="#444")
     svg.text((left + right) / 2, bottom + 34, with_unit(render("app_amount", lang), unit, lang), 11, "middle")
     for i, label in enumerate(labels):
         y = upper + i * row + 6

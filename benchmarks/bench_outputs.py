@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -84,16 +83,8 @@ def instrument() -> None:
     def timing(module, name: str, label: str) -> None:
         tally_calls(module, name, label, SPENT)
 
-    drawing = run_files.drawing
-
-    @contextmanager
-    def timed_drawing(*args, **kwargs):  # the charts are drawn in other processes: the time waited for them
-        with drawing(*args, **kwargs) as draw:
-            yield draw
-            start = time.perf_counter()
-        SPENT["waiting for the charts"] = SPENT.get("waiting for the charts", 0.0) + time.perf_counter() - start
-
-    run_files.drawing = timed_drawing
+    # the charts are drawn in other processes from the start of writing: the time spent waiting for them
+    tally_calls(run_files, "save_drawn", "waiting for the charts", SPENT)
     for module in (run_files, settlement):
         timing(module, "write_csv", "CSV files")
     for name in ("allocation_table", "detail_table", "entity_table", "statistics_table", "balance_table"):

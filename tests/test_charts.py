@@ -35,7 +35,7 @@ from analysis.outputs.charts import (
     spread,
     waterfall_chart,
 )
-from analysis.outputs.drawing import drawing
+from analysis.outputs.drawing import drawing, save_drawn
 from analysis.outputs.presentation import Names
 from sim.scenario.loading import load_scenario
 
@@ -154,15 +154,15 @@ def test_grid_and_assessment_charts_are_byte_identical(chongqing):
 def test_a_chart_drawn_in_a_drawing_process_has_the_bytes_of_one_drawn_here(tmp_path, chongqing):
     receipts = _receipts(chongqing, 2)
     with drawing() as draw:
-        draw("receipts_chart", tmp_path / "there", chongqing, receipts, seed=7)
+        save_drawn(draw("receipts_chart", chongqing, receipts, seed=7), tmp_path / "there")
     here = save(receipts_chart(chongqing, receipts, seed=7), tmp_path / "here")
     for path in here:
         assert path.read_bytes() == (tmp_path / f"there{path.suffix}").read_bytes()
 
 
-def test_a_chart_that_fails_in_a_drawing_process_fails_the_block(tmp_path):
+def test_a_chart_that_fails_in_a_drawing_process_raises_where_it_is_saved(tmp_path):
     with pytest.raises(AttributeError, match="no_such_chart"), drawing() as draw:
-        draw("no_such_chart", tmp_path / "bad", world())
+        save_drawn(draw("no_such_chart", world()), tmp_path / "bad")
     assert not list(tmp_path.iterdir())
 
 

@@ -270,7 +270,10 @@ def _numbered_ids(svg: bytes) -> bytes:
     return pattern.sub(lambda m: renamed[m.group(0)], svg)
 
 
-def save(fig: Figure, stem: Path, formats: tuple[str, ...] = ("png", "svg"), close: bool = True) -> list[Path]:
+SAVED = ("png", "svg")  # the formats a chart is saved in
+
+
+def save(fig: Figure, stem: Path, formats: tuple[str, ...] = SAVED, close: bool = True) -> list[Path]:
     """Write the figure in each format, byte-identical for the same data. `close` is kept for callers: figures
     made here are not registered with pyplot, so there is nothing to close."""
     paths = []

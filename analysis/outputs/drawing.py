@@ -1,4 +1,4 @@
-"""Charts drawn in processes of their own while the caller writes its tables.
+"""Charts drawn in processes of their own while the caller computes and writes its tables.
 
 Drawing is most of the time of writing a run's files and matplotlib holds the GIL while it draws, so the charts
 go to worker processes. They are forked from a server that has imported matplotlib and the chart code once
@@ -29,34 +29,42 @@ def prepare() -> None:
 
 
 @contextmanager
-def drawing(workers: int = 2) -> Iterator[Callable[..., None]]:
-    """`draw(chart, stem, *args, **kwargs)` saves `charts.<chart>(*args, **kwargs)` as `stem`.png/.svg in a
-    worker; leaving the block waits for every chart and raises the first failure."""
+def drawing(workers: int = 2) -> Iterator[Callable[..., Future]]:
+    """`draw(chart, *args, **kwargs)` starts drawing `charts.<chart>(*args, **kwargs)` in a worker and returns its
+    future: the chart's bytes in each saved format (`save_drawn` writes them). Leaving the block cancels what has not
+    started and waits for the rest."""
     prepare()
-    jobs: list[Future] = []
-    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1), mp_context=_CONTEXT) as pool:
+    # the workers yield to this process (nice 10): the tables it writes meanwhile are the longer part
+    count = min(workers, os.cpu_count() or 1)
+    with ProcessPoolExecutor(max_workers=count, mp_context=_CONTEXT, initializer=os.nice, initargs=(10,)) as pool:
+        jobs: list[Future] = []
 
-        def draw(chart: str, stem: Path, *args: object, **kwargs: object) -> None:
-            jobs.append(pool.submit(_draw, chart, Path(stem), args, kwargs))
+        def draw(chart: str, *args: object, **kwargs: object) -> Future:
+            jobs.append(pool.submit(_draw, chart, args, kwargs))
+            return jobs[-1]
 
         try:
             yield draw
-        except BaseException:
+        finally:
             for job in jobs:
                 job.cancel()
-            raise
-        for job in jobs:
-            job.result()
 
 
-def _draw(chart: str, stem: Path, args: tuple, kwargs: dict) -> None:
-    """Draw and save one chart, the cyclic garbage collector paused meanwhile: a figure's ~10⁵ short-lived
-    objects would have it scan the worker's heap again and again (a tenth of the drawing time); the figure's
-    garbage is left for the next collection."""
+def save_drawn(job: Future, stem: Path) -> None:
+    """Wait for a chart `draw` started (raising what its drawing raised) and write it as `stem`.png, `stem`.svg."""
+    for fmt, data in job.result().items():
+        Path(stem).with_suffix(f".{fmt}").write_bytes(data)
+
+
+def _draw(chart: str, args: tuple, kwargs: dict) -> dict[str, bytes]:
+    """Draw one chart, the cyclic garbage collector paused meanwhile: a figure's ~10⁵ short-lived objects would
+    have it scan the worker's heap again and again (a tenth of the drawing time); the figure's garbage is left for
+    the next collection."""
     from analysis.outputs import charts
 
     gc.disable()
     try:
-        charts.save(getattr(charts, chart)(*args, **kwargs), stem)
+        fig = getattr(charts, chart)(*args, **kwargs)
+        return {fmt: charts.figure_bytes(fig, fmt) for fmt in charts.SAVED}
     finally:
         gc.enable()

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.outputs.drawing import drawing
+from analysis.outputs.drawing import drawing, save_drawn
 from analysis.outputs.presentation import Names, Unit, View, figure_note, header, in_unit, render, unit_for
 from analysis.outputs.tables import (
     assessment_table,
@@ -63,51 +63,46 @@ REPLICATION_1_FILES = (
 
 
 def write_projection(projection: Projection, out: Path, inputs: dict[str, Path], replications: int) -> dict:
+    """Write a run's files at once (atomically); return the summary. Its charts are drawn in other processes from
+    the start, while this one computes and writes the tables."""
     first = projection.first
     sim, s = first.simulation, first.effective
-    projects = sim.projects
-    landed = projects["landed"] < NEVER
-    waits = projects["landed"][landed] - projects["requested"][landed]
     receipts = projection.receipts
-    reps = replications_of(projection)
-    more_summary = {
-        "replications": replications,
-        "replication_1": {
-            "seed": projection.seed,
-            "keys": ["totals", "by_agreement", "land", "revoked", "checks"],
-            "files": [*REPLICATION_1_FILES],
-            "note": "these keys and files are replication 1's detail; over_replications, risk, gains.csv, "
-            "gains_zh.csv, replications.csv and receipts_zh.csv cover every replication",
-        },
-        "land": {
-            **projection.outcomes[0].attempts,
-            "mean_wait_months": round(float(waits.mean()), 3) if len(waits) else None,
-        },
-        "revoked": {s.agreements[a].id: year for a, year in sorted(sim.revoked.items())},
-        "checks": reconciliation(sim, first.settlement.ledger),
-        "replication_totals": {
-            "origin_yuan": [yuan_text(int(v)) for v in receipts[..., ORIGIN].sum(axis=(1, 2))],
-            "host_yuan": [yuan_text(int(v)) for v in receipts[..., HOST].sum(axis=(1, 2))],
-        },
-        **summary_of(projection, reps),
-    }
-    gains = gain_figures(reps.with_agreement, reps.without_agreement)
+    with drawing() as draw:
+        receipts_chart = draw("receipts_chart", s, receipts, seed=projection.seed)
+        if sim.assessments:
+            revoked = [o.revoked for o in projection.outcomes]
+            assessment = draw("assessment_chart", projection.scenario, sim.assessments, revoked, seed=projection.seed)
+        projects = sim.projects
+        landed = projects["landed"] < NEVER
+        waits = projects["landed"][landed] - projects["requested"][landed]
+        reps = replications_of(projection)
+        more_summary = {
+            "replications": replications,
+            "replication_1": {
+                "seed": projection.seed,
+                "keys": ["totals", "by_agreement", "land", "revoked", "checks"],
+                "files": [*REPLICATION_1_FILES],
+                "note": "these keys and files are replication 1's detail; over_replications, risk, gains.csv, "
+                "gains_zh.csv, replications.csv and receipts_zh.csv cover every replication",
+            },
+            "land": {
+                **projection.outcomes[0].attempts,
+                "mean_wait_months": round(float(waits.mean()), 3) if len(waits) else None,
+            },
+            "revoked": {s.agreements[a].id: year for a, year in sorted(sim.revoked.items())},
+            "checks": reconciliation(sim, first.settlement.ledger),
+            "replication_totals": {
+                "origin_yuan": [yuan_text(int(v)) for v in receipts[..., ORIGIN].sum(axis=(1, 2))],
+                "host_yuan": [yuan_text(int(v)) for v in receipts[..., HOST].sum(axis=(1, 2))],
+            },
+            **summary_of(projection, reps),
+        }
+        gains = gain_figures(reps.with_agreement, reps.without_agreement)
 
-    @contextmanager
-    def files(folder: Path) -> Iterator[None]:
-        """The run's own files; the settlement's are written at the `yield`, while the charts are drawn."""
-        with drawing() as draw:
-            draw("receipts_chart", folder / "receipts", s, receipts, seed=projection.seed)
-            if sim.assessments:
-                revoked = [o.revoked for o in projection.outcomes]
-                draw(
-                    "assessment_chart",
-                    folder / "assessment",
-                    projection.scenario,
-                    sim.assessments,
-                    revoked,
-                    seed=projection.seed,
-                )
+        @contextmanager
+        def files(folder: Path) -> Iterator[None]:
+            """The run's own files; the settlement's are written at the `yield`, then the charts once drawn."""
             note = f"The scenario in force in replication 1 (seed {projection.seed}): {s.name}, revocations applied."
             (folder / "scenario_in_force.yaml").write_text(dump_scenario(s, note), encoding="utf-8")
             write_csv(ledger_table(first.settlement.ledger, s), folder / "ledger.csv")
@@ -124,8 +119,11 @@ def write_projection(projection: Projection, out: Path, inputs: dict[str, Path],
             write_csv(gains_table(gains, reps.holders, reps.years), folder / "gains.csv")
             (folder / "gains_zh.csv").write_bytes(gains_view(projection, "zh", reps).csv_bytes())
             yield
+            save_drawn(receipts_chart, folder / "receipts")
+            if sim.assessments:
+                save_drawn(assessment, folder / "assessment")
 
-    return write_settlement(first.settlement, out, inputs, projection.seed, more_summary, files)
+        return write_settlement(first.settlement, out, inputs, projection.seed, more_summary, files)
 
 
 def receipts_view(projection: Projection, lang: str = "zh", unit: Unit | None = None) -> View:
