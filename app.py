@@ -360,7 +360,7 @@ def terms_of(a) -> dict:
 def phase_table(where, ident: str) -> None:
     """The ratio table: a row of inputs per phase (first year, last year — blank when open —, the origin's share),
     each sent the moment it is changed (Enter, or leaving the cell); a button removes a row, one adds a row. Drawn
-    column by column (rows line up: every cell is one input high), a third of the elements of row by row."""
+    column by column (rows line up: every cell is one input high): no container per row for the browser to draw."""
     rows = state[f"{ident}-rows"]
     year_from, year_to, origin, drop = where.columns([1, 1, 1, 0.3])
     years = {"min_value": 1, "max_value": 2200, "step": 1}
