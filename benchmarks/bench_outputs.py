@@ -2,8 +2,9 @@
 
 - `ftzshare validate` ≤ 0.5 s (a fresh process each time, median of 5), with the imports that cost most;
 - `ftzshare run` of the Chongqing scenario: writing the files ≤ simulating and settling it, measured in one
-  process with the writing split into charts, workbook, CSV files and the tables behind them; and the whole
-  `run` command end to end.
+  process with the writing split into the workbook, CSV files, the tables behind them and the time spent waiting
+  for the charts (drawn in worker processes meanwhile, `analysis.outputs.drawing`); and the whole `run` command
+  end to end.
 
     python benchmarks/bench_outputs.py
     python benchmarks/bench_outputs.py --scenario scenarios/chongqing/linked_zones.yaml --repeat 5
