@@ -140,9 +140,10 @@ def _export(tab: str, items: dict[str, tuple[str, object]]) -> None:
         state[key] = next(iter(items))
     left, right = st.columns([4, 1], vertical_alignment="bottom")
     file = left.selectbox(t("app_export_pick"), list(items), key=key, format_func=lambda f: items[f][0])
-    # pressing it does not rerun the page
+    # one button per file picked (keyed by it): until the menu has run again the button shown is the previous pick's,
+    # never one whose file is gone; pressing it does not rerun the page
     right.download_button(
-        t("app_export"), items[file][1], file, key=f"{key}-file", icon=":material/download:", on_click="ignore"
+        t("app_export"), items[file][1], file, key=f"{key}-{file}", icon=":material/download:", on_click="ignore"
     )
 
 

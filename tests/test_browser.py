@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -254,10 +255,10 @@ def _export(page, label: str, name: str) -> Path:
     """Pick `label` in the results tab's export menu, download it into the artifacts as `name`; its path."""
     page.locator(".st-key-export-results").click()
     page.get_by_role("option", name=label, exact=True).click()
-    page.wait_for_function("label => document.querySelector('.st-key-export-results input').value === label", arg=label)
-    _idle(page)  # the menu has run again: its button downloads the file picked
+    button = page.locator(f".st-key-export-results-{re.sub('[^A-Za-z0-9_-]', '-', name)} button")
+    button.wait_for()  # the menu has run again: the button is the file picked's (keyed by its name)
     with page.expect_download() as download:
-        page.locator(".st-key-export-results-file button").click()
+        button.click()
     path = ARTIFACTS / name
     download.value.save_as(path)
     return path
