@@ -124,7 +124,6 @@ def export_menu(tab: str):
     offered (`downloads`) and one download button. Two elements, where a button per file made some twenty for the
     browser to draw again on every run; picking a file reruns only the menu (a fragment)."""
     menu = st.container()
-    EXPORTS.clear()
     yield
     items = {file: (label, data) for label, file, data in EXPORTS}
     EXPORTS.clear()

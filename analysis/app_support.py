@@ -43,6 +43,7 @@ from analysis.outputs.presentation import (
     figure_note,
     in_unit,
     tax_name,
+    tick_decimals,
     unit_for,
     with_total,
     with_unit,
@@ -899,11 +900,6 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     if ticks[-1] < high - step * 1e-9:
         ticks.append(ticks[-1] + step)
     return ticks
-
-
-def tick_decimals(ticks: list[float], most: int) -> int:
-    """As few decimals as write every tick exactly (a tick at 2.5 reads "2.5", never "2"), at most `most`."""
-    return next((d for d in range(most) if all(abs(round(x, d) - x) < 1e-9 for x in ticks)), most)
 
 
 def _number(value: float, decimals: int) -> str:

@@ -300,14 +300,7 @@ class _Numbers(Formatter):
         return f"{value:,.{decimals}f}"
 
     def format_ticks(self, values):
-        needed = next(
-            (
-                d
-                for d in range(self.decimals + 1)
-                if all(abs(v * 10**d - round(v * 10**d)) < 1e-6 * max(1.0, abs(v * 10**d)) for v in values)
-            ),
-            self.decimals,
-        )
+        needed = presentation.tick_decimals(values, self.decimals)
         return [self._text(v, needed) for v in values]
 
     def __call__(self, x, pos=None) -> str:

@@ -87,6 +87,20 @@ def amount_text(fen: object, unit: Unit) -> np.ndarray:
     return out.reshape(values.shape)
 
 
+def tick_decimals(values: Iterable[float], most: int) -> int:
+    """As few decimals as write every axis tick exactly (a tick at 2.5 reads "2.5", never "2"), at most `most`:
+    the one rule for the charts' axes and the app's."""
+    values = [float(v) for v in values]
+    return next(
+        (
+            d
+            for d in range(most)
+            if all(abs(v * 10**d - round(v * 10**d)) < 1e-6 * max(1.0, abs(v * 10**d)) for v in values)
+        ),
+        most,
+    )
+
+
 def header(key: str, lang: str, unit: Unit | None = None) -> str:
     """A column heading from the catalogue (`col_<key>`, else the allocation step `step_<key>`), with the unit
     when the column holds amounts: "来源方分成（亿元）" / "origin's receipts (100m yuan)"."""
