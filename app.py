@@ -17,7 +17,6 @@ import copy
 import time
 from contextlib import contextmanager
 
-import pandas as pd
 import streamlit as st
 
 from analysis import app_support as support
@@ -82,20 +81,15 @@ def show_error(error: InputError) -> None:
 RIGHT = st.column_config.TextColumn(alignment="right")
 
 
-def show_view(view: View, name: str) -> None:
+def show_view(view: View) -> None:
     """A people's table: amounts as "1,234.56" in the view's unit, right-aligned, the totals row last; its note
-    beneath. `name` (the view's download name) keys its container."""
-    text = view.text()
-    if len(text) <= 25:  # a small table as HTML: drawn at once, every row in sight, prints as it looks
-        with st.container(key=f"view-{name}"):
-            # a plain frame (a pandas Styler costs ten times its marshalling); st.table reads cells as Markdown
-            shown = pd.DataFrame({support.plain(c): [support.plain(v) for v in text[c]] for c in text})
-            st.table(shown, hide_index=True)
-        columns = [k + 1 for k, c in enumerate(text.columns) if c in view.money]
-        if columns:
-            STYLES.append(support.right_aligned_css(f"view-{name}", columns))
+    beneath."""
+    if len(view.table) <= 25:  # a small table as HTML: drawn at once, every row in sight, prints as it looks
+        st.html(support.table_html(view))
+        if support.TABLE_CSS not in STYLES:
+            STYLES.append(support.TABLE_CSS)
     else:
-        st.dataframe(text, hide_index=True, column_config={c: RIGHT for c in view.money})
+        st.dataframe(view.text(), hide_index=True, column_config={c: RIGHT for c in view.money})
     if view.note:
         st.caption(view.note)
 
@@ -498,7 +492,7 @@ if computed is not None and results_tab.open:
             return receipts_chart(scenario, receipts, lang, seed=seed)
 
         downloads("receipts", view.title, view, receipts_figure)
-        show_view(view, "receipts")
+        show_view(view)
         st.image(support.waterfall_svg(parts, lang, unit))
         flow = support.waterfall_view(parts, unit, lang, figure_note("replication", lang, n=n, seed=seed_of_first))
 
@@ -508,13 +502,13 @@ if computed is not None and results_tab.open:
             return waterfall_chart(parts, lang)
 
         downloads("waterfall", t("app_waterfall_title"), flow, waterfall_figure)
-        show_view(flow, "waterfall")
+        show_view(flow)
         from analysis.risk import risk_views
 
         for name, risk in risk_views(projection, lang).items():
             if len(risk.table):
                 st.markdown(f"**{support.plain(risk.title)}**")
-                show_view(risk, name)
+                show_view(risk)
                 downloads(name, risk.title, risk)
         state.timing = {"how": computed.how, "seconds": computed.seconds, "page_seconds": time.perf_counter() - started}
 
@@ -555,10 +549,10 @@ def show_tuning(found, ident: str) -> None:
     else:
         st.info(t("app_find_none"))
     st.markdown(f"**{support.plain(candidates.title)}**")
-    show_view(candidates, "tuning_candidates")
+    show_view(candidates)
     downloads("tuning_candidates", candidates.title, candidates)
     st.markdown(f"**{support.plain(grid.title)}**")
-    show_view(grid, "tuning")
+    show_view(grid)
     downloads("tuning", grid.title, grid, lambda: files.chart(found, lang), lambda: files.machine_table(found))
 
 
@@ -688,10 +682,10 @@ if compare_tab.open:
                     )
 
                 st.markdown(f"**{support.plain(summary.title)}**")
-                show_view(summary, "comparison_summary")
+                show_view(summary)
                 downloads("comparison_summary", summary.title, summary, lambda: comparison_figures()["comparison_npv"])
                 st.markdown(f"**{support.plain(yearly.title)}**")
-                show_view(yearly, "comparison_yearly")
+                show_view(yearly)
                 downloads("comparison_yearly", yearly.title, yearly, lambda: comparison_figures()["comparison_yearly"])
                 EXPORTS.append((t("app_report"), "report.pdf", lambda: support.report_bytes(comparison, lang)))
                 for name, make in (
@@ -702,7 +696,7 @@ if compare_tab.open:
                     table = make(comparison, lang)
                     if len(table.table):
                         st.markdown(f"**{support.plain(table.title)}**")
-                        show_view(table, f"comparison_{name}")
+                        show_view(table)
                         downloads(f"comparison_{name}", table.title, table)
 
 
@@ -719,7 +713,7 @@ def explain_cell(allocation, scenario: Scenario, key: str, label: str, note: str
         t(label), options, key=key, persist_state="page", format_func=lambda c: support.cell_label(c, cell_names, lang)
     )
     chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), note)
-    show_view(chain, key)
+    show_view(chain)
     downloads(key, t("app_explain_title"), chain)
 
 
@@ -752,7 +746,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     allocation = settled["allocation"]
     s_names = Names(scenario, lang)
     st.success(support.plain(t("app_settled_as", rows=settled["rows"], source=records, name=s_names.scenario())))
-    st.table(support.terms_table(scenario, lang), hide_index=True)
+    show_view(View(support.terms_table(scenario, lang), None, (), ""))
     view = support.settled_view(allocation, scenario, lang)
     unit = view.unit
     parts = support.waterfall(allocation, lang, scenario)
@@ -761,7 +755,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     st.caption(figure_note("settled", lang))
     st.markdown(f"**{support.plain(t('app_split_chart', unit=unit.label(lang)))}**")
     st.image(support.split_svg(allocation, scenario, lang, unit))
-    show_view(view, "allocation")
+    show_view(view)
 
     def split_figure(parts=parts):
         from analysis.outputs.charts import waterfall_chart
@@ -772,7 +766,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     statistics = support.statistics_view(settled["statistics"], scenario, lang)
     if statistics is not None:
         st.markdown(f"**{support.plain(statistics.title)}**")
-        show_view(statistics, "statistics")
+        show_view(statistics)
         downloads("statistics", statistics.title, statistics)
     explain_cell(allocation, scenario, "settle_explain", "app_explain_settled", figure_note("settled", lang))
 

@@ -44,6 +44,7 @@ from analysis.outputs.presentation import (
     in_unit,
     tax_name,
     tick_decimals,
+    total_rows,
     unit_for,
     with_total,
     with_unit,
@@ -1216,11 +1217,32 @@ def uploader_css(key: str, lang: str, limit_bytes: int, types: Iterable[str]) ->
     )
 
 
-def right_aligned_css(key: str, columns: Iterable[int]) -> str:
-    """CSS right-aligning columns (1-based) of the table in the container keyed `key`: st.table writes each cell's
-    alignment inline (left for text), and a pandas Styler doing it per cell costs ten times the table itself."""
-    cells = ", ".join(f".st-key-{key} {cell}:nth-child({k})" for k in columns for cell in ("th", "td"))
-    return f"{cells} {{text-align: right !important}}"
+TABLE_CLASS = "ftz-table"
+TABLE_CSS = (
+    f".{TABLE_CLASS} {{border-collapse: collapse; width: 100%; font-size: 0.875rem; margin-bottom: 0.5rem}} "
+    f".{TABLE_CLASS} th, .{TABLE_CLASS} td {{border: 1px solid rgba(49, 51, 63, 0.12); padding: 0.25rem 0.5rem; "
+    "text-align: left} "
+    f".{TABLE_CLASS} th {{font-weight: 600; background: rgba(49, 51, 63, 0.04)}} "
+    f".{TABLE_CLASS} .amount {{text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}} "
+    f".{TABLE_CLASS} tr.total td {{font-weight: 600}}"
+)
+
+
+def table_html(view: View) -> str:
+    """A small people's table as one HTML table (`TABLE_CSS`): amounts right-aligned, totals rows bold, every cell
+    escaped text. One element for the browser to draw, where st.table draws each cell as Markdown of its own."""
+    text = view.text()
+    kinds = [' class="amount"' if c in view.money else "" for c in text.columns]
+    head = "".join(f"<th{k}>{_esc(c)}</th>" for c, k in zip(text.columns, kinds, strict=True))
+    rows = text.to_numpy(object).tolist()
+    totals = total_rows(rows)
+    body = "".join(
+        ('<tr class="total">' if i in totals else "<tr>")
+        + "".join(f"<td{k}>{_esc(v)}</td>" for v, k in zip(row, kinds, strict=True))
+        + "</tr>"
+        for i, row in enumerate(rows)
+    )
+    return f'<table class="{TABLE_CLASS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def plain_inputs_css(key_prefix: str) -> str:

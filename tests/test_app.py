@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from page_tables import html_tables, tables
 from streamlit.testing.v1 import AppTest
 
 from analysis.app_support import cell_label, decode_link, encode_link
@@ -32,11 +33,6 @@ def open_tab(at: AppTest, tab: str) -> AppTest:
     """Open a tab (only the open tab's content runs; settling always does)."""
     at.session_state["tab"] = render(f"app_tab_{tab}")
     return at.run()
-
-
-def tables(at: AppTest) -> list:
-    """Every table on the page: grids (st.dataframe) and the small ones drawn as HTML (st.table)."""
-    return [element.value for element in [*at.dataframe, *at.table]]
 
 
 def _amount(shown: str) -> float:
@@ -266,16 +262,19 @@ def test_a_good_scenario_upload_is_simulated(app):
     assert app.session_state["computed"].projection.scenario.agreements[0].id == "chongzuo"
 
 
-def test_names_in_small_tables_are_shown_as_written_not_as_markdown(app):
-    """st.table reads its cells as Markdown: a zone named like a link must not become one."""
+def test_names_in_small_tables_are_shown_as_written_not_as_markup(app):
+    """A zone named like a link or like HTML is shown as the text it is: no link, no element."""
     zone = "name: 崇左协同发展区, name_en"
-    content = SCENARIO_YAML.decode().replace(zone, "name: '[点此](http://evil.example) **崇左协同发展区**', name_en")
+    named = '[点此](http://evil.example) **崇左<a href="http://evil.example">协同</a>发展区**'
+    content = SCENARIO_YAML.decode().replace(zone, f"name: '{named}', name_en")
     assert content != SCENARIO_YAML.decode()
     app.file_uploader(key="scenario_upload").set_value(("mine.yaml", content.encode(), "application/x-yaml")).run()
     assert not app.exception
-    cells = [str(v) for table in app.table for v in table.value.to_numpy().ravel()]
-    named = [c for c in cells if "evil.example" in c]
-    assert named and all(r"\[点此\](http://evil.example) \*\*崇左协同发展区\*\*" in c for c in named)
+    bodies = [element.value for element in app.get("html") if "<table" in element.value]
+    assert bodies and not any("<a " in body for body in bodies)
+    cells = [cell for body in bodies for t in html_tables(body) for row in t["rows"] for cell in row]
+    shown = [c for c in cells if "evil.example" in c]
+    assert shown and all(named in c for c in shown)
 
 
 LEDGER = "企业编号,来源片区,协同区,年度,税种,税额\nE1,nanning_ftz,nanning_cdz,2025,增值税,10000.00\n"

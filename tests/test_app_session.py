@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
+from page_tables import tables
 from streamlit.testing.v1 import AppTest
 
 from analysis import app_support as support
@@ -38,11 +39,6 @@ def token(raw: str | bytes) -> str:
     """A `state` parameter packing any text, as a tampered link would."""
     data = raw.encode() if isinstance(raw, str) else raw
     return base64.urlsafe_b64encode(zlib.compress(data)).decode().rstrip("=")
-
-
-def tables(at: AppTest) -> list:
-    """Every table on the page: grids (st.dataframe) and the small ones drawn as HTML (st.table)."""
-    return [element.value for element in [*at.dataframe, *at.table]]
 
 
 def errors(at: AppTest) -> list[str]:

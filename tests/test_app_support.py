@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from analysis import app_support as support
@@ -83,3 +84,23 @@ def test_the_report_payload_is_a_pdf():
     projection = support.Projections().get(scenario, 1).projection
     pdf = support.report_bytes(Comparison([Case("chongzuo", Path("chongzuo"), projection)], 0, 0.03))
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_small_tables_are_html_with_amounts_right_aligned_and_totals_bold():
+    """What the page draws for a small view: every cell escaped text, the money columns marked as amounts, the
+    合计 row as a total — read back by an HTML parser, not by the code that wrote it."""
+    from page_tables import html_tables
+
+    from analysis.outputs.presentation import YUAN, View
+
+    view = View(
+        pd.DataFrame({"名称": ["甲 <b>区</b>", "=1+1", "合计"], "金额（元）": [1234.5, -2.0, 1232.5]}),
+        YUAN,
+        ("金额（元）",),
+        "note",
+    )
+    (table,) = html_tables(support.table_html(view))
+    assert table["head"] == ["名称", "金额（元）"] and table["amount_columns"] == [1]
+    assert table["rows"] == [["甲 <b>区</b>", "1,234.50"], ["=1+1", "-2.00"], ["合计", "1,232.50"]]
+    assert table["totals"] == [2]
+    assert "<b>" not in support.table_html(view)

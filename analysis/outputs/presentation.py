@@ -205,6 +205,14 @@ def with_total(table: pd.DataFrame, label_column: str, sum_columns: list[str], l
     return out.reset_index(drop=True)
 
 
+TOTAL_LABELS = frozenset({render("total_row", "zh"), render("total_row", "en")})
+
+
+def total_rows(rows: Iterable[Iterable[object]]) -> set[int]:
+    """The rows (by position) that are totals: a cell says 合计 / Total (`with_total`)."""
+    return {i for i, row in enumerate(rows) if any(isinstance(v, str) and v in TOTAL_LABELS for v in row)}
+
+
 @dataclass(frozen=True)
 class View:
     """A table for people: display headers (units stated in them), names not ids, totals rows, and what the

@@ -44,6 +44,7 @@ from analysis.outputs.presentation import (
     role_name,
     rule_name,
     tax_name,
+    total_rows,
     unit_for,
     with_unit,
 )
@@ -434,14 +435,7 @@ def view_sheet(name: str, view: View, lang: str = "zh") -> Sheet:
             if column in money:
                 for i, d in enumerate(view.row_decimals):
                     cell_formats[i, j] = number_format(d)
-    return Sheet(name, headers, rows, formats, _total_rows(rows), cell_formats, view.note, lang=lang)
-
-
-_TOTAL_LABELS = {render("total_row", "zh"), render("total_row", "en")}
-
-
-def _total_rows(rows: list[list[object]]) -> set[int]:
-    return {i for i, row in enumerate(rows) if any(isinstance(v, str) and v in _TOTAL_LABELS for v in row)}
+    return Sheet(name, headers, rows, formats, total_rows(rows), cell_formats, view.note, lang=lang)
 
 
 _ALIASES = {"party_name": "name", "rules": "rule", "reached_year": "reached", "met_by_target_year": "met"}
@@ -481,7 +475,7 @@ def _table_sheet(name: str, table: pd.DataFrame, money: set[str], lang: str) -> 
         columns.append(shown)
     rows = [list(row) for row in zip(*columns, strict=True)] if columns else []
     columns_ids = [str(c) for c in table.columns]
-    return Sheet(name, headers, rows, formats, _total_rows(rows), text_columns=columns_ids, lang=lang)
+    return Sheet(name, headers, rows, formats, total_rows(rows), text_columns=columns_ids, lang=lang)
 
 
 def _renders(key: str, lang: str) -> bool:
