@@ -81,15 +81,18 @@ def show_error(error: InputError) -> None:
 RIGHT = st.column_config.TextColumn(alignment="right")
 
 
-def show_view(view: View) -> None:
-    """A people's table: amounts as "1,234.56" in the view's unit, right-aligned, the totals row last; its note
-    beneath."""
-    if len(view.table) <= 25:  # a small table as HTML: drawn at once, every row in sight, prints as it looks
-        st.html(support.table_html(view))
+def show_view(view: View, titled: bool = False) -> None:
+    """A people's table: amounts as "1,234.56" in the view's unit, right-aligned, the totals row last; its title
+    above (`titled`), its note beneath. A small table is one element with them, drawn at once, every row in
+    sight, printed as it looks; a longer one a grid."""
+    if len(view.table) <= 25:
+        st.html(support.table_html(view, titled))
         if support.TABLE_CSS not in STYLES:
             STYLES.append(support.TABLE_CSS)
-    else:
-        st.dataframe(view.text(), hide_index=True, column_config={c: RIGHT for c in view.money})
+        return
+    if titled:
+        st.markdown(f"**{support.plain(view.title)}**")
+    st.dataframe(view.text(), hide_index=True, column_config={c: RIGHT for c in view.money})
     if view.note:
         st.caption(view.note)
 
@@ -507,8 +510,7 @@ if computed is not None and results_tab.open:
 
         for name, risk in risk_views(projection, lang).items():
             if len(risk.table):
-                st.markdown(f"**{support.plain(risk.title)}**")
-                show_view(risk)
+                show_view(risk, titled=True)
                 downloads(name, risk.title, risk)
         state.timing = {"how": computed.how, "seconds": computed.seconds, "page_seconds": time.perf_counter() - started}
 
@@ -548,11 +550,9 @@ def show_tuning(found, ident: str) -> None:
         )
     else:
         st.info(t("app_find_none"))
-    st.markdown(f"**{support.plain(candidates.title)}**")
-    show_view(candidates)
+    show_view(candidates, titled=True)
     downloads("tuning_candidates", candidates.title, candidates)
-    st.markdown(f"**{support.plain(grid.title)}**")
-    show_view(grid)
+    show_view(grid, titled=True)
     downloads("tuning", grid.title, grid, lambda: files.chart(found, lang), lambda: files.machine_table(found))
 
 
@@ -681,11 +681,9 @@ if compare_tab.open:
                         replications=replications,
                     )
 
-                st.markdown(f"**{support.plain(summary.title)}**")
-                show_view(summary)
+                show_view(summary, titled=True)
                 downloads("comparison_summary", summary.title, summary, lambda: comparison_figures()["comparison_npv"])
-                st.markdown(f"**{support.plain(yearly.title)}**")
-                show_view(yearly)
+                show_view(yearly, titled=True)
                 downloads("comparison_yearly", yearly.title, yearly, lambda: comparison_figures()["comparison_yearly"])
                 EXPORTS.append((t("app_report"), "report.pdf", lambda: support.report_bytes(comparison, lang)))
                 for name, make in (
@@ -695,8 +693,7 @@ if compare_tab.open:
                 ):
                     table = make(comparison, lang)
                     if len(table.table):
-                        st.markdown(f"**{support.plain(table.title)}**")
-                        show_view(table)
+                        show_view(table, titled=True)
                         downloads(f"comparison_{name}", table.title, table)
 
 
@@ -765,8 +762,7 @@ def show_settlement(scenario: Scenario, settled: dict, records: str) -> None:
     downloads("allocation", view.title, view, split_figure, lambda: support.plain_allocation(allocation, scenario))
     statistics = support.statistics_view(settled["statistics"], scenario, lang)
     if statistics is not None:
-        st.markdown(f"**{support.plain(statistics.title)}**")
-        show_view(statistics)
+        show_view(statistics, titled=True)
         downloads("statistics", statistics.title, statistics)
     explain_cell(allocation, scenario, "settle_explain", "app_explain_settled", figure_note("settled", lang))
 

@@ -1224,13 +1224,16 @@ TABLE_CSS = (
     "text-align: left} "
     f".{TABLE_CLASS} th {{font-weight: 600; background: rgba(49, 51, 63, 0.04)}} "
     f".{TABLE_CLASS} .amount {{text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}} "
-    f".{TABLE_CLASS} tr.total td {{font-weight: 600}}"
+    f".{TABLE_CLASS} tr.total td {{font-weight: 600}} "
+    f".{TABLE_CLASS}-title {{font-weight: 600; margin: 0 0 0.5rem}} "
+    f".{TABLE_CLASS}-note {{font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); margin: 0}}"
 )
 
 
-def table_html(view: View) -> str:
-    """A small people's table as one HTML table (`TABLE_CSS`): amounts right-aligned, totals rows bold, every cell
-    escaped text. One element for the browser to draw, where st.table draws each cell as Markdown of its own."""
+def table_html(view: View, titled: bool = False) -> str:
+    """A small people's table as one HTML table (`TABLE_CSS`), with the view's title above it (`titled`) and its
+    note beneath: amounts right-aligned, totals rows bold, every text escaped. One element for the browser to
+    draw, where st.table draws each cell as Markdown of its own and a title and a note are two more."""
     text = view.text()
     kinds = [' class="amount"' if c in view.money else "" for c in text.columns]
     head = "".join(f"<th{k}>{_esc(c)}</th>" for c, k in zip(text.columns, kinds, strict=True))
@@ -1242,7 +1245,10 @@ def table_html(view: View) -> str:
         + "</tr>"
         for i, row in enumerate(rows)
     )
-    return f'<table class="{TABLE_CLASS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    title = f'<p class="{TABLE_CLASS}-title">{_esc(view.title)}</p>' if titled and view.title else ""
+    note = f'<p class="{TABLE_CLASS}-note">{_esc(view.note)}</p>' if view.note else ""
+    table = f'<table class="{TABLE_CLASS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f"<div>{title}{table}{note}</div>"
 
 
 def plain_inputs_css(key_prefix: str) -> str:

@@ -47,6 +47,22 @@ class _Tables(HTMLParser):
             self._row = None
 
 
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """The text a reader sees in an HTML fragment, pieces joined by spaces."""
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
 def html_tables(html: str) -> list[dict]:
     parser = _Tables()
     parser.feed(html)

@@ -89,7 +89,7 @@ def test_the_report_payload_is_a_pdf():
 def test_small_tables_are_html_with_amounts_right_aligned_and_totals_bold():
     """What the page draws for a small view: every cell escaped text, the money columns marked as amounts, the
     合计 row as a total — read back by an HTML parser, not by the code that wrote it."""
-    from page_tables import html_tables
+    from page_tables import html_tables, html_text
 
     from analysis.outputs.presentation import YUAN, View
 
@@ -97,10 +97,15 @@ def test_small_tables_are_html_with_amounts_right_aligned_and_totals_bold():
         pd.DataFrame({"名称": ["甲 <b>区</b>", "=1+1", "合计"], "金额（元）": [1234.5, -2.0, 1232.5]}),
         YUAN,
         ("金额（元）",),
-        "note",
+        "3 次模拟的平均值 <i>",
+        "各方分成 & 合计",
     )
     (table,) = html_tables(support.table_html(view))
     assert table["head"] == ["名称", "金额（元）"] and table["amount_columns"] == [1]
     assert table["rows"] == [["甲 <b>区</b>", "1,234.50"], ["=1+1", "-2.00"], ["合计", "1,232.50"]]
     assert table["totals"] == [2]
     assert "<b>" not in support.table_html(view)
+    # the title above (when asked for) and the note beneath, in the same element, as text
+    shown = html_text(support.table_html(view, titled=True))
+    assert shown.startswith("各方分成 & 合计 ") and shown.endswith(" 3 次模拟的平均值 <i>")
+    assert "各方分成" not in html_text(support.table_html(view))
