@@ -282,6 +282,15 @@ def test_a_csv_download_has_chinese_headers_and_amounts_in_the_stated_unit(serve
     assert float(total[2].replace(",", "")) == pytest.approx(origin, abs=0.011)
     yearly = [r for r in rows[1:] if r[0].isdigit()]
     assert len(yearly) == 10 and all(len(r[2].split(".")[-1]) == 2 for r in yearly)
+    # the page's own table says the same, in the same unit, its total row drawn bold and its amounts on the right
+    table = page.locator("table.ftz-table").first
+    assert table.locator("th").all_inner_texts() == header
+    shown_total = table.locator("tr.total td")
+    assert shown_total.all_inner_texts() == total
+    assert shown_total.nth(2).evaluate("c => [getComputedStyle(c).fontWeight, getComputedStyle(c).textAlign]") == [
+        "600",
+        "right",
+    ]
 
 
 def test_the_bundled_example_settles_in_the_app(server, browser):
