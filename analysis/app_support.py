@@ -1218,15 +1218,16 @@ def uploader_css(key: str, lang: str, limit_bytes: int, types: Iterable[str]) ->
 
 
 TABLE_CLASS = "ftz-table"
+# grey with transparency, so the borders and the header's shade read on the light and the dark theme alike
 TABLE_CSS = (
     f".{TABLE_CLASS} {{border-collapse: collapse; width: 100%; font-size: 0.875rem; margin-bottom: 0.5rem}} "
-    f".{TABLE_CLASS} th, .{TABLE_CLASS} td {{border: 1px solid rgba(49, 51, 63, 0.12); padding: 0.25rem 0.5rem; "
+    f".{TABLE_CLASS} th, .{TABLE_CLASS} td {{border: 1px solid rgba(128, 128, 128, 0.25); padding: 0.25rem 0.5rem; "
     "text-align: left} "
-    f".{TABLE_CLASS} th {{font-weight: 600; background: rgba(49, 51, 63, 0.04)}} "
+    f".{TABLE_CLASS} th {{font-weight: 600; background: rgba(128, 128, 128, 0.08)}} "
     f".{TABLE_CLASS} .amount {{text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}} "
     f".{TABLE_CLASS} tr.total td {{font-weight: 600}} "
     f".{TABLE_CLASS}-title {{font-weight: 600; margin: 0 0 0.5rem}} "
-    f".{TABLE_CLASS}-note {{font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); margin: 0}}"
+    f".{TABLE_CLASS}-note {{font-size: 0.875rem; opacity: 0.6; margin: 0}}"
 )
 
 
