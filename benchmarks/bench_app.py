@@ -84,7 +84,7 @@ def free_port() -> int:
 def start_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]  # and .streamlit/config.toml
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90

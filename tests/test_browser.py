@@ -60,8 +60,6 @@ def server():
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
-            "--server.fileWatcherType",
-            "none",
             # the app's config hides tracebacks from officials; the tests must see any (stException)
             "--client.showErrorDetails",
             "full",
