@@ -34,9 +34,7 @@ def drawing(workers: int = 2) -> Iterator[Callable[..., Future]]:
     future: the chart's bytes in each saved format (`save_drawn` writes them). Leaving the block cancels what has not
     started and waits for the rest."""
     prepare()
-    # the workers yield to this process (nice 10): the tables it writes meanwhile are the longer part
-    count = min(workers, os.cpu_count() or 1)
-    with ProcessPoolExecutor(max_workers=count, mp_context=_CONTEXT, initializer=os.nice, initargs=(10,)) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1), mp_context=_CONTEXT) as pool:
         jobs: list[Future] = []
 
         def draw(chart: str, *args: object, **kwargs: object) -> Future:
