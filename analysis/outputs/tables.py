@@ -34,12 +34,14 @@ def format_yuan(fen: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return _yuan_arrow(fen).to_pandas().array
 
 
-def _yuan_arrow(fen: np.ndarray) -> pa.Array:
+def _yuan_arrow(fen: np.ndarray, shown: np.ndarray | None = None) -> pa.Array:
+    """As `format_yuan`, in Arrow memory; where `shown` is False, null (an empty CSV cell)."""
     fen = np.ascontiguousarray(fen, dtype=np.int64).ravel()
     wide = np.empty((len(fen), 2), np.int64)  # little-endian int128: the value, then its sign
     wide[:, 0] = fen
     wide[:, 1] = fen >> 63
-    decimals = pa.Array.from_buffers(pa.decimal128(38, 2), len(fen), [None, pa.py_buffer(wide)])
+    valid = None if shown is None else pa.array(np.asarray(shown, bool).ravel()).buffers()[1]
+    decimals = pa.Array.from_buffers(pa.decimal128(38, 2), len(fen), [valid, pa.py_buffer(wide)])
     return pc.cast(decimals, pa.string())
 
 
@@ -211,18 +213,20 @@ def csv_text(value: str, column: str | None = None) -> str:
 
 def _csv_column(array: pa.ChunkedArray, column: str) -> pa.ChunkedArray:
     """`csv_text` over a whole column, vectorised (a million-row ledger has mostly harmless values): the first
-    byte of every value is read straight from Arrow's buffers; only a column with a value starting with one of
-    `FORMULA_START` is searched further (`NUMBER_PATTERN`, for columns that are not ids or names)."""
+    byte of every value is read straight from Arrow's buffers; only the values starting with one of
+    `FORMULA_START` are searched further (`NUMBER_PATTERN`, for columns that are not ids or names: a negative
+    amount stays a number), and a column none of whose values needs the mark is returned as it is."""
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return array  # numbers, dates, booleans: written as such
-    starts = [_formula_start(chunk) for chunk in array.chunks]
-    if not any(start.any() for start in starts):
+    marked = np.concatenate([_formula_start(chunk) for chunk in array.chunks] or [np.zeros(0, bool)])
+    if column not in TEXT_COLUMNS and marked.any():
+        starting = np.flatnonzero(marked)
+        numbers = pc.match_substring_regex(array.take(pa.array(starting)), NUMBER_PATTERN)
+        marked[starting[numbers.to_numpy(zero_copy_only=False)]] = False
+    if not marked.any():
         return array
-    marked = pa.chunked_array([pa.array(start) for start in starts], pa.bool_())
-    if column not in TEXT_COLUMNS:
-        marked = pc.and_(marked, pc.invert(pc.match_substring_regex(array, NUMBER_PATTERN)))
     quote, empty = pa.scalar("'", array.type), pa.scalar("", array.type)
-    return pc.if_else(marked, pc.binary_join_element_wise(quote, array, empty), array)
+    return pc.if_else(pa.array(marked), pc.binary_join_element_wise(quote, array, empty), array)
 
 
 _FORMULA_BYTES = np.frombuffer(FORMULA_START.encode(), np.uint8)  # all ASCII: one byte each in UTF-8
@@ -293,7 +297,7 @@ def _frame(columns: dict[str, object]) -> pd.DataFrame:
 
 def ledger_table(ledger: Ledger, scenario: Scenario) -> pd.DataFrame:
     """A ledger in the input format of DOMAIN.md §4, so a simulated ledger can be settled like a real one."""
-    month = pc.if_else(pa.array(ledger.month > 0), pc.cast(pa.array(ledger.month), pa.string()), "")
+    month = pc.cast(pa.array(ledger.month, mask=ledger.month <= 0), pa.string())  # null: an empty cell
     return _frame(
         {
             "entity_id": _taken(ledger.entity_ids, ledger.entity),
@@ -303,7 +307,7 @@ def ledger_table(ledger: Ledger, scenario: Scenario) -> pd.DataFrame:
             "month": month,
             "tax_type": _taken(TAX_IDS, ledger.tax),
             "amount": _yuan_arrow(ledger.amount),
-            "central": pc.if_else(pa.array(ledger.has_central, pa.bool_()), _yuan_arrow(ledger.central), ""),
+            "central": _yuan_arrow(ledger.central, ledger.has_central),
             "start_year": ledger.start_year,
         }
     )
