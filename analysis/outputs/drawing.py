@@ -2,9 +2,9 @@
 
 Drawing is most of the time of writing a run's files and matplotlib holds the GIL while it draws, so the charts
 go to worker processes. They are forked from a server that has imported matplotlib and the chart code once
-(`prepare`: the CLI starts it before simulating, so those imports overlap the simulation). The server is a fresh
-process without threads, so forking it is safe, unlike forking a process that runs Arrow's threads. A chart
-drawn there has the same bytes as one drawn here.
+(`prepare`: the CLI starts it once the input is checked, so those imports overlap its own and the simulation).
+The server is a fresh process without threads, so forking it is safe, unlike forking a process that runs Arrow's
+threads. A chart drawn there has the same bytes as one drawn here.
 """
 
 from __future__ import annotations
