@@ -21,7 +21,6 @@ import streamlit as st
 
 from analysis import app_support as support
 from analysis.outputs.presentation import (
-    YUAN,
     Names,
     View,
     base_rule_name,
@@ -215,7 +214,7 @@ if state.replications > limit:
     state.link_errors.append(
         InputError(
             "link" if state.link_pending else source,
-            "r",
+            None,
             "link_replications_reduced",
             years=baseline.horizon.years,
             limit=limit,
@@ -432,7 +431,8 @@ if "tab" in state:
     by_label = {render(f"app_tab_{name}", other): name for name in TABS for other in support.LANGS}
     state.tab_id = by_label.get(state.tab, state.tab_id)
 if state.get("tab_scope") != scope:  # a scenario opens on its tab: settling, when it has nothing to simulate
-    state.tab_id = state.link.tab if state.link_tab_pending else "results" if simulatable else "settle"
+    asked = state.link.tab if state.link_tab_pending else None
+    state.tab_id = asked or ("results" if simulatable else "settle")
     state.link_tab_pending, state.tab_scope = False, scope
 state.tab = tab_labels[state.tab_id]
 results_tab, find_tab, compare_tab, explain_tab, settle_tab = st.tabs(
@@ -452,7 +452,7 @@ if simulatable and (results_tab.open or explain_tab.open):
 
         started = time.perf_counter()
         try:
-            support.check_workload(replications, baseline.horizon.years, source, "replications")
+            support.check_workload(replications, baseline.horizon.years, source)
             computed = state.projections.get(scenario, replications, advance)
             state.computed = computed
         except InputError as error:
@@ -592,7 +592,7 @@ if find_tab.open:
                 format_func=lambda c: f"{c:.0%}",
             )
             try:
-                support.check_workload(replications, baseline.horizon.years, source, "replications")
+                support.check_workload(replications, baseline.horizon.years, source)
                 with st.spinner(t("app_find_progress", n=replications)):
                     projection = state.projections.get(scenario, replications).projection  # cached: a re-split
                     found = support.tuned(
@@ -640,6 +640,7 @@ if compare_tab.open:
                 t("app_compare_pick"),
                 options,
                 default=[],
+                select_all=False,  # Streamlit's own "Select all" is English and would pick past the four allowed
                 key="compare",
                 persist_state="page",  # kept while another tab is open
                 format_func=lambda o: t("app_compare_current") if o == CURRENT else catalogue[o].title(lang),
@@ -709,7 +710,7 @@ def explain_cell(allocation, scenario: Scenario, key: str, label: str, note: str
     cell = st.selectbox(
         t(label), options, key=key, persist_state="page", format_func=lambda c: support.cell_label(c, cell_names, lang)
     )
-    chain = View(support.explain_table(allocation, scenario, cell, lang), YUAN, (), note)
+    chain = support.explain_view(allocation, scenario, cell, lang, note)
     show_view(chain)
     downloads(key, t("app_explain_title"), chain)
 

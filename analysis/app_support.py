@@ -39,7 +39,6 @@ from analysis.outputs.presentation import (
     Names,
     Unit,
     View,
-    amount_text,
     figure_note,
     in_unit,
     tax_name,
@@ -90,7 +89,7 @@ class Link:
     lang: str
     replications: int
     errors: tuple[InputError, ...]
-    tab: str = "results"
+    tab: str | None = None  # None: the scenario's own first tab
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -118,9 +117,9 @@ def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
                     "link", "r", "link_replications", value=shown(text), limit=MAX_REPLICATIONS, default=replications
                 )
             )
-    tab = params.get("tab", "results")
-    if tab not in TABS:
-        errors.append(InputError("link", "tab", "link_tab", value=shown(tab), tabs=", ".join(TABS)))
+    tab = params.get("tab")
+    if tab is not None and tab not in TABS:
+        errors.append(InputError("link", "tab", "link_tab", value=shown(tab)))
         tab = "results"
     scenario, overrides = DEFAULT_SCENARIO, {}
     if "state" in params:
@@ -236,7 +235,7 @@ def max_replications(years: int) -> int:
     return max(1, min(MAX_REPLICATIONS, MAX_SIMULATED_YEARS // max(1, years)))
 
 
-def check_workload(replications: int, years: int, source: str, where: str) -> None:
+def check_workload(replications: int, years: int, source: str) -> None:
     """The command line's own rule (`analysis.cli.check_workload`, one place for it), its error named for the
     app: replications at most MAX_REPLICATIONS, replications × years at most MAX_SIMULATED_YEARS."""
     from types import SimpleNamespace
@@ -244,7 +243,7 @@ def check_workload(replications: int, years: int, source: str, where: str) -> No
     try:
         cli.check_workload(SimpleNamespace(replications=replications, workers=1), years)
     except InputError as error:
-        raise InputError(source, where, error.key, **error.params) from None
+        raise InputError(source, None, error.key, **error.params) from None
 
 
 # ---------------------------------------------------------------- the bundled catalogue
@@ -648,8 +647,16 @@ def plain(text: str) -> str:
 
 
 def error_text(error: InputError, lang: str) -> str:
-    reason = f"{error.file}{':' + error.where if error.where else ''}: {error.reason(lang)}"
-    return plain(render("app_error", lang, reason=reason))
+    """The reason first, in words. A link's: with the setting inside it at fault, if any (a link's own parameters
+    are not something an official wrote); a file's: which file, and where in it by the keys its author wrote
+    (agreements[0].ratio…), after the reason."""
+    reason = error.reason(lang)
+    if error.file == "link":
+        if error.where in (None, "state", "r", "tab", "lang"):
+            return plain(render("app_link_error", lang, reason=reason))
+        return plain(render("app_link_error_at", lang, reason=reason, where=error.where))
+    place = render("app_error_at", lang, file=error.file, where=error.where) if error.where else error.file
+    return plain(render("app_error", lang, reason=reason, place=place))
 
 
 def mean_totals(projection: Projection) -> dict[str, float]:
@@ -738,21 +745,26 @@ def cell_label(cell: tuple[str, int, str], names: Names, lang: str) -> str:
     return f"{names.agreement(agreement)} · {year} · {tax_name(tax, lang)}"
 
 
-def explain_table(allocation: Allocation, scenario: Scenario, cell: tuple[str, int, str], lang: str) -> pd.DataFrame:
-    """The chain of one cell, from its total to the origin's and host's parts, in yuan (exact to the fen)."""
+def explain_view(allocation: Allocation, scenario: Scenario, cell: tuple[str, int, str], lang: str, note: str) -> View:
+    """The chain of one cell, from its total to the origin's and host's parts: amounts in yuan (exact to the fen),
+    the ratio and where the base came from in words beside them; the note names the cell, for a file on its own."""
     from analysis.explain import explain, label
 
     steps = explain(allocation, scenario, *cell, "app", lang)
-    amount = render("app_explain_amount", lang)
-    return pd.DataFrame(
-        [
-            {
-                render("app_explain_step", lang): label(s, lang),
-                amount: s.detail if s.fen is None else str(amount_text([s.fen], YUAN)[0]),
-            }
-            for s in steps
-        ]
+    step, amount, detail = (render(f"app_explain_{k}", lang) for k in ("step", "amount", "detail"))
+    table = pd.DataFrame(
+        {
+            step: [label(s, lang) for s in steps],
+            amount: [np.nan if s.fen is None else s.fen for s in steps],
+            detail: [_percent(float(s.detail)) if s.key == "ratio" and s.detail else s.detail for s in steps],
+        }
     )
+    named = render("app_explain_note", lang, cell=cell_label(cell, Names(scenario, lang), lang), note=note)
+    return view_of(table, [amount], YUAN, lang, named, render("app_explain_title", lang))
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.4f}".rstrip("0").rstrip(".") + "%"
 
 
 def terms_table(scenario: Scenario, lang: str) -> pd.DataFrame:

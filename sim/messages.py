@@ -506,7 +506,9 @@ MESSAGES.update(
         "app_compare_too_many": ("最多比较四个方案", "compare at most four designs"),
         "app_explain_pick": ("选择要解释的数字", "pick the figure to explain"),
         "app_explain_step": ("步骤", "step"),
-        "app_explain_amount": ("金额（元）", "amount (yuan)"),
+        "app_explain_amount": ("金额", "amount"),
+        "app_explain_detail": ("说明", "note"),
+        "app_explain_note": ("{cell}：{note}", "{cell}: {note}"),
         "app_ledger_upload": ("上传台账（CSV 或 XLSX）", "upload a ledger (CSV or XLSX)"),
         "app_settled": ("已结算 {rows} 行", "settled {rows} rows"),
         "app_assessment": ("协同区年度考核", "zone assessment"),
@@ -516,7 +518,10 @@ MESSAGES.update(
         "app_part": ("去向", "part"),
         "app_amount_yuan": ("金额（元）", "amount (yuan)"),
         "app_report": ("比较报告（PDF）", "comparison report (PDF)"),
-        "app_error": ("输入有误：{reason}", "input error: {reason}"),
+        "app_error": ("输入有误：{reason}（{place}）", "input error: {reason} ({place})"),
+        "app_error_at": ("{file}，位置 {where}", "{file}, at {where}"),
+        "app_link_error": ("链接有误：{reason}", "link error: {reason}"),
+        "app_link_error_at": ("链接有误：{reason}（链接中的设置 {where}）", "link error: {reason} (the link's {where})"),
         "app_progress": ("正在模拟……", "simulating…"),
         # the app's link, limits, settling and Streamlit's own texts (issue 12)
         "link_lang": (
@@ -540,8 +545,8 @@ MESSAGES.update(
             "the shared link nests more than {limit} levels; the default page is shown",
         ),
         "link_tab": (
-            "链接中的页面 {value!r} 不存在（应为 {tabs} 之一），已打开“测算结果”页",
-            "the link's tab {value!r} is not one of {tabs}; the results are shown",
+            "链接中的页面 {value!r} 不存在，已打开“测算结果”页",
+            "the link's tab {value!r} does not exist; the results are shown",
         ),
         "link_key": (
             "分享链接含有本页不会写入的项 {name!r}，已打开默认页面",
@@ -577,9 +582,10 @@ MESSAGES.update(
             "opening this link restores the page: scenario, edits, language and replications",
         ),
         "app_settlement_only": (
-            "「{name}」只用于结算实际台账（没有模拟所需的 population 部分）："
+            "「{name}」只用于结算实际台账（没有模拟所需的市场主体模型）："
             "在“结算实际台账”页结算；这里调整的条款将用于结算。",
-            "“{name}” is for settling real records only (it has no population block to simulate): settle it on the "
+            "“{name}” is for settling real records only (it has no model of market entities to simulate): "
+            "settle it on the "
             "“settle real records” tab; the terms edited here are the ones it applies.",
         ),
         "app_no_simulation": (
@@ -1141,8 +1147,9 @@ MESSAGES.update(
         "app_find_shape_capped_term": ("单一比例，保留封顶与到期", "one share, cap and sunset kept"),
         "app_find_confidence": ("置信水平（每方获益的模拟占比）", "confidence (replications each side gains in)"),
         "app_find_needs_simulation": (
-            "寻找比例需要可模拟的情景（含 population 部分）：「{name}」只能结算实际台账",
-            "finding a ratio needs a simulated scenario (with a population block): “{name}” can only settle records",
+            "寻找比例需要可模拟的情景（含市场主体模型）：「{name}」只能结算实际台账",
+            "finding a ratio needs a simulated scenario (with a model of market entities): "
+            "“{name}” can only settle records",
         ),
         "app_find_progress": ("正在寻找比例（{n} 次模拟）…", "finding ratios ({n} replications)…"),
         "app_find_expected": (

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from page_tables import html_tables, tables
+from page_tables import html_tables, html_text, tables
 from streamlit.testing.v1 import AppTest
 
 from analysis.app_support import cell_label, decode_link, encode_link
@@ -219,6 +219,12 @@ def test_explain_offers_the_real_cells_and_their_chain(app):
     shown = tuple(amounts[render(f"step_{name}")] for name in ("total", "origin", "host"))
     assert shown == (yuan("total"), yuan("origin"), yuan("host"))
     assert float(shown[1].replace(",", "")) > 0
+    # the ratio is a share in words beside the amounts, not a number in the yuan column
+    notes = dict(zip(chain["步骤"], chain["说明"], strict=True))
+    ratio = render("step_ratio")
+    assert amounts[ratio] == "" and notes[ratio] == f"{allocation.ratio[0, y, k] * 100:g}%"
+    named = cell_label(cells[-1], names, "zh")  # the note names the figure explained, so a downloaded file does
+    assert any(named in html_text(h.body) for h in app.html if "步骤" in h.body)
 
 
 def test_switching_scenario(app):

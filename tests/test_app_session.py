@@ -162,11 +162,11 @@ def test_the_link_module_refuses_what_the_page_never_writes():
 def test_the_replication_limits_are_the_command_lines():
     assert support.max_replications(10) == min(MAX_REPLICATIONS, MAX_SIMULATED_YEARS // 10)
     assert support.max_replications(100) == MAX_SIMULATED_YEARS // 100
-    support.check_workload(100, 100, "app", "replications")
+    support.check_workload(100, 100, "app")
     with pytest.raises(support.InputError, match="simulated years"):
-        support.check_workload(101, 100, "app", "replications")
+        support.check_workload(101, 100, "app")
     with pytest.raises(support.InputError, match="replications"):
-        support.check_workload(MAX_REPLICATIONS + 1, 1, "app", "replications")
+        support.check_workload(MAX_REPLICATIONS + 1, 1, "app")
 
 
 # ---------------------------------------------------------------- sessions never meet
@@ -313,7 +313,7 @@ def test_an_uploaded_scenario_without_a_model_settles_an_uploaded_ledger():
     scenario = (EXAMPLE / "guangxi_example.yaml").read_bytes()
     at.file_uploader(key="scenario_upload").set_value(("example.yaml", scenario, "application/x-yaml")).run()
     assert not at.exception and not errors(at), errors(at)
-    assert "population" in at.info[0].value  # says why it is not simulated — not a blank page
+    assert "没有模拟所需的市场主体模型" in at.info[0].value  # says why it is not simulated — not a blank page
     at.file_uploader(key="ledger_upload").set_value(
         ("台账.csv", (EXAMPLE / "ledger.csv").read_bytes(), "text/csv")
     ).run()

@@ -109,3 +109,19 @@ def test_small_tables_are_html_with_amounts_right_aligned_and_totals_bold():
     shown = html_text(support.table_html(view, titled=True))
     assert shown.startswith("各方分成 & 合计 ") and shown.endswith(" 3 次模拟的平均值 <i>")
     assert "各方分成" not in html_text(support.table_html(view))
+
+
+def test_an_error_says_its_reason_first_and_a_files_place_after_it():
+    ratio = InputError("bad.yaml", "agreements[0].ratio.schedule[0].origin", "share_range", value=1.5)
+    assert support.error_text(ratio, "zh") == support.plain(  # shown as text: Markdown's brackets escaped
+        "输入有误：比例 1.5 应在 0 到 1 之间（bad.yaml，位置 agreements[0].ratio.schedule[0].origin）"
+    )
+    assert support.error_text(InputError("bad.yaml", None, "share_range", value=1.5), "en").endswith("(bad.yaml)")
+    # a link's own parameters are not named; a setting inside its state is
+    for where in ("state", "r", "tab", "lang", None):
+        assert (
+            support.error_text(InputError("link", where, "bad_link"), "zh")
+            == "链接有误：分享链接无法识别，已打开默认页面"
+        )
+    inside = support.error_text(InputError("link", "agreements.nanning.sunset_year", "share_range", value=2), "zh")
+    assert inside == "链接有误：比例 2 应在 0 到 1 之间（链接中的设置 agreements.nanning.sunset_year）"
