@@ -21,6 +21,8 @@ import streamlit as st
 
 from analysis import app_support as support
 from analysis.outputs.presentation import (
+    WAN,
+    YUAN,
     Names,
     View,
     base_rule_name,
@@ -225,6 +227,7 @@ replications = int(state.replications)
 
 # ---------------------------------------------------------------- the editors' state: seeded once per scenario
 PHASE_FIELDS = ("from", "to", "origin")
+YUAN_PER_WAN = WAN.fen_per // YUAN.fen_per  # the cap and floor editors take 万元
 
 
 def phase_key(ident: str, row: int, field: str) -> str:
@@ -281,8 +284,8 @@ def seed_terms(ident: str, terms: dict) -> None:
     state[f"{ident}-basis"] = terms["ratio"]["basis"]
     state[f"{ident}-base"] = terms["base"]["rule"]
     state[f"{ident}-negative"] = terms["negative_increment"]
-    state[f"{ident}-cap"] = float(terms["cap"]["origin_cumulative_yuan"] or 0)
-    state[f"{ident}-floor"] = float(terms["floor"]["host_yearly_yuan"] or 0)
+    state[f"{ident}-cap"] = float(terms["cap"]["origin_cumulative_yuan"] or 0) / YUAN_PER_WAN  # edited in 万元
+    state[f"{ident}-floor"] = float(terms["floor"]["host_yearly_yuan"] or 0) / YUAN_PER_WAN
     state[f"{ident}-sunset"] = int(terms["sunset_year"] or 0)
     seed_phases(ident, terms["ratio"]["schedule"])
 
@@ -344,8 +347,8 @@ def terms_of(a) -> dict:
         "ratio": {"basis": state[f"{ident}-basis"], "schedule": schedule_of(rows)},
         "base": {"rule": rule},
         "negative_increment": state[f"{ident}-negative"],
-        "cap": {"origin_cumulative_yuan": state[f"{ident}-cap"] or None},
-        "floor": {"host_yearly_yuan": state[f"{ident}-floor"] or None},
+        "cap": {"origin_cumulative_yuan": round(state[f"{ident}-cap"] * YUAN_PER_WAN, 2) or None},
+        "floor": {"host_yearly_yuan": round(state[f"{ident}-floor"] * YUAN_PER_WAN, 2) or None},
         "sunset_year": state[f"{ident}-sunset"] or None,
     }
     if rule == "base_year":
@@ -395,8 +398,9 @@ def draw_terms() -> None:
             choice(right, "app_base", ["zero", "base_year"], f"{a.id}-base", lambda r: base_rule_name(r, lang))
             policies = ["floor_zero", "carry_forward", "share"]
             choice(right, "app_negative", policies, f"{a.id}-negative", lambda p: policy_name(p, lang))
-            right.number_input(t("app_cap"), 0.0, step=1e6, key=f"{a.id}-cap")
-            right.number_input(t("app_floor"), 0.0, step=1e5, key=f"{a.id}-floor")
+            # in 万元, as the page's figures are; to the yuan (the terms themselves are kept in yuan, to the fen)
+            right.number_input(t("app_cap"), 0.0, step=100.0, format="%.4f", key=f"{a.id}-cap")
+            right.number_input(t("app_floor"), 0.0, step=10.0, format="%.4f", key=f"{a.id}-floor")
             right.number_input(t("app_sunset"), 0, 2200, key=f"{a.id}-sunset")
     if baseline.population is not None:
         with st.expander(t("app_behavior"), expanded=False):

@@ -41,12 +41,15 @@ from analysis.outputs.presentation import (
     View,
     figure_note,
     in_unit,
+    percent_text,
+    phases_text,
     tax_name,
     tick_decimals,
     total_rows,
     unit_for,
     with_total,
     with_unit,
+    yuan_words,
 )
 from analysis.outputs.tables import csv_text
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
@@ -756,15 +759,11 @@ def explain_view(allocation: Allocation, scenario: Scenario, cell: tuple[str, in
         {
             step: [label(s, lang) for s in steps],
             amount: [np.nan if s.fen is None else s.fen for s in steps],
-            detail: [_percent(float(s.detail)) if s.key == "ratio" and s.detail else s.detail for s in steps],
+            detail: [percent_text(s.detail) + "%" if s.key == "ratio" and s.detail else s.detail for s in steps],
         }
     )
     named = render("app_explain_note", lang, cell=cell_label(cell, Names(scenario, lang), lang), note=note)
     return view_of(table, [amount], YUAN, lang, named, render("app_explain_title", lang))
-
-
-def _percent(share: float) -> str:
-    return f"{share * 100:.4f}".rstrip("0").rstrip(".") + "%"
 
 
 def terms_table(scenario: Scenario, lang: str) -> pd.DataFrame:
@@ -775,27 +774,17 @@ def terms_table(scenario: Scenario, lang: str) -> pd.DataFrame:
     none = render("app_none", lang)
     rows = []
     for a in scenario.agreements:
-        phases = "；".join(
-            render(
-                "app_phase" if p.end is not None else "app_phase_open",
-                lang,
-                start=p.start,
-                end=p.end,
-                share=f"{float(p.origin) * 100:g}%",
-            )
-            for p in a.ratio.schedule
-        )
         base = base_rule_name(a.base.rule, lang) + (f"（{a.base.year}）" if a.base.rule == "base_year" else "")
         cap, floor = a.cap.origin_cumulative_yuan, a.floor.host_yearly_yuan
         rows.append(
             {
                 render("col_agreement", lang): names.agreement(a.id),
                 render("app_basis", lang): basis_name(a.ratio.basis, lang),
-                render("app_phases", lang): phases,
+                render("app_phases", lang): phases_text(a.ratio, lang),
                 render("app_base", lang): base,
                 render("app_negative", lang): policy_name(a.negative_increment, lang),
-                render("app_cap_short", lang): none if cap is None else f"{float(cap):,.2f}",
-                render("app_floor_short", lang): none if floor is None else f"{float(floor):,.2f}",
+                render("app_cap_short", lang): none if cap is None else yuan_words(cap, lang),
+                render("app_floor_short", lang): none if floor is None else yuan_words(floor, lang),
                 render("app_sunset_short", lang): none if a.sunset_year is None else str(a.sunset_year),
             }
         )
@@ -1236,6 +1225,9 @@ TABLE_CSS = (
     f".{TABLE_CLASS} th, .{TABLE_CLASS} td {{border: 1px solid rgba(128, 128, 128, 0.25); padding: 0.25rem 0.5rem; "
     "text-align: left} "
     f".{TABLE_CLASS} th {{font-weight: 600; background: rgba(128, 128, 128, 0.08)}} "
+    # a wide table scrolls rather than squeezing its names to a character a line (CJK text may break anywhere)
+    f".{TABLE_CLASS}-scroll {{overflow-x: auto}} "
+    f".{TABLE_CLASS} td {{word-break: keep-all}} "
     f".{TABLE_CLASS} .amount {{text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap}} "
     f".{TABLE_CLASS} tr.total td {{font-weight: 600}} "
     f".{TABLE_CLASS}-title {{font-weight: 600; margin: 0 0 0.5rem}} "
@@ -1261,7 +1253,7 @@ def table_html(view: View, titled: bool = False) -> str:
     title = f'<p class="{TABLE_CLASS}-title">{_esc(view.title)}</p>' if titled and view.title else ""
     note = f'<p class="{TABLE_CLASS}-note">{_esc(view.note)}</p>' if view.note else ""
     table = f'<table class="{TABLE_CLASS}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    return f"<div>{title}{table}{note}</div>"
+    return f'<div>{title}<div class="{TABLE_CLASS}-scroll">{table}</div>{note}</div>'
 
 
 def plain_inputs_css(key_prefix: str) -> str:

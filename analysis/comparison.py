@@ -20,13 +20,14 @@ from analysis.outputs.presentation import (
     Names,
     Unit,
     View,
-    amount_text,
     base_rule_name,
     basis_name,
     figure_note,
     header,
     in_unit,
     indicator_name,
+    percent_text,
+    phases_text,
     policy_name,
     render,
     role_name,
@@ -34,6 +35,7 @@ from analysis.outputs.presentation import (
     unit_for,
     with_unit,
     yes_no,
+    yuan_words,
 )
 from analysis.projection import HOST, HOST_NET, ORIGIN, ORIGIN_NET, Projection, project, resplit, simulation_key
 from analysis.risk import Replications, band, gain_figures, replications_of, summary_of
@@ -651,28 +653,18 @@ def targets_view(c: Comparison, lang: str = "zh", unit=None):
 def terms_text(a, lang: str) -> str:
     """An agreement's terms in words: the ratio by phase, the base, the negative-increment policy, cap, floor,
     sunset, revocation."""
-    since = a.ratio.basis == "years_since_start"
-    phases = []
-    for p in a.ratio.schedule:
-        share = _percent(p.origin)
-        if p.end is None:
-            key = "terms_phase_since_open" if since else "terms_phase_open"
-            phases.append(render(key, lang, start=p.start, share=share))
-        else:
-            key = "terms_phase_since" if since else "terms_phase"
-            phases.append(render(key, lang, start=p.start, end=p.end, share=share))
     sep = "；" if lang == "zh" else "; "
     parts = [
         render(
             "terms_ratio",
             lang,
             basis=basis_name(a.ratio.basis, lang),
-            phases=("，" if lang == "zh" else ", ").join(phases),
+            phases=phases_text(a.ratio, lang),
         )
     ]
     if a.base.rule == "base_year":
         key = "step_base_year_grown" if a.base.growth else "step_base_year"
-        parts.append(render(key, lang, year=a.base.year, growth=_percent(a.base.growth) + "%"))
+        parts.append(render(key, lang, year=a.base.year, growth=percent_text(a.base.growth) + "%"))
     else:
         parts.append(base_rule_name(a.base.rule, lang))
     if a.stock_to == "origin":
@@ -680,22 +672,12 @@ def terms_text(a, lang: str) -> str:
     parts.append(policy_name(a.negative_increment, lang))
     for value, key in ((a.cap.origin_cumulative_yuan, "terms_cap"), (a.floor.host_yearly_yuan, "terms_floor")):
         if value is not None:
-            fen = int(round(float(value) * 100))
-            unit = unit_for(fen)
-            parts.append(render(key, lang, amount=str(amount_text(fen, unit)), unit=unit.label(lang)))
+            parts.append(render(key, lang, amount=yuan_words(value, lang)))
     if a.sunset_year is not None:
         parts.append(render("terms_sunset", lang, year=a.sunset_year))
     if a.revoked_year is not None:
         parts.append(render("terms_revoked", lang, year=a.revoked_year))
     return sep.join(parts)
-
-
-def _percent(share: float) -> str:
-    """0.6 → "60", 0.333333 → "33.3333" (shares have at most six decimals)."""
-    from decimal import Decimal
-
-    text = format(Decimal(str(share)) * 100, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _in_language(text: str, lang: str) -> str:

@@ -54,7 +54,7 @@ def test_the_default_page_simulates_once_then_resplits(app):
 
 def test_a_cap_moves_money_to_the_host(app):
     before = totals(app)
-    app.number_input(key="nanning-cap").set_value(100_000_000.0).run()
+    app.number_input(key="nanning-cap").set_value(10_000.0).run()  # 万元: 1 亿元
     after = totals(app)
     assert after[0] == "1.00 亿元" and after[1] != before[1] and after[2] == before[2]  # central unchanged
 
@@ -389,7 +389,7 @@ def test_applying_the_nash_candidate_changes_the_ratio_table_and_the_share_link(
 
 def test_an_infeasible_agreement_says_who_blocks_and_by_how_much(app):
     # a guarantee to the host far above what the zone yields leaves the origin behind at every share
-    app.number_input(key="nanning-floor").set_value(5_000_000_000.0).run()
+    app.number_input(key="nanning-floor").set_value(500_000.0).run()  # 万元: 50 亿元
     open_tab(app, "find")
     assert not app.exception, app.exception
     assert not app.success and "没有可行比例" in app.warning[0].value and "元" in app.warning[0].value

@@ -277,7 +277,7 @@ def test_the_bundled_example_settles_with_its_records():
         "钦州港片区 → 钦州协同发展区",
         "崇左片区 → 崇左协同发展区",
     ]
-    assert terms["比例时段（来源方比例）"][0] == "2023–2023：来源方 60%；2024 起：来源方 50%"
+    assert terms["比例时段（来源方比例）"][0] == "2023 年 60%，2024 年起 50%"
     totals = {m.label: m.value for m in at.metric}
     fen = expected_totals(EXAMPLE / "guangxi_example.yaml")
     assert (
@@ -305,7 +305,7 @@ def test_a_ratio_edit_changes_the_settlement():
     assert not at.exception and after["来源方（万元）"] != before["来源方（万元）"]
     assert after["税收合计（万元）"] == before["税收合计（万元）"]
     terms = next(d for d in tables(at) if "比例时段（来源方比例）" in d.columns)
-    assert terms["负增量处理"][2] == "负增量按比例分担" and terms["来源方累计封顶（元）"][2] == "无"
+    assert terms["负增量处理"][2] == "负增量按比例分担" and terms["来源方累计封顶"][2] == "无"
 
 
 def test_an_uploaded_scenario_without_a_model_settles_an_uploaded_ledger():

@@ -332,3 +332,15 @@ def test_the_run_receipts_view_has_a_unit_names_and_totals(comparison):
     assert total[view.money[1]] == pytest.approx(round(origin / view.unit.fen_per, 2), abs=1e-9)
     assert set(table["协议"]) == {"南宁片区 → 南宁协同发展区"}
     assert view.note == "金额为 2 次模拟的平均值"
+
+
+def test_terms_in_words_name_a_one_year_phase_once_and_amounts_with_their_unit():
+    example = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "example" / "guangxi_example.yaml")
+    nanning, qinzhou, chongzuo = example.agreements
+    assert p.phases_text(nanning.ratio, "zh") == "2023 年 60%，2024 年起 50%"
+    assert p.phases_text(qinzhou.ratio, "zh") == "投产第 1–2 年 70%，投产第 3 年起 40%"
+    assert p.phases_text(nanning.ratio, "en") == "2023: 60%, from 2024: 50%"
+    # 30,000 yuan is 3 万元; 60,000 yuan 6 万元 — the unit its size calls for, named
+    assert p.yuan_words(chongzuo.cap.origin_cumulative_yuan, "zh") == "3.00 万元"
+    assert p.yuan_words(chongzuo.floor.host_yearly_yuan, "en").startswith("6.00 ")
+    assert p.percent_text(0.333333) == "33.3333" and p.percent_text(0.6) == "60"

@@ -87,6 +87,33 @@ def amount_text(fen: object, unit: Unit) -> np.ndarray:
     return out.reshape(values.shape)
 
 
+def percent_text(share: object) -> str:
+    """A share as the percentage it is, exactly: 0.6 → "60", 0.333333 → "33.3333" (shares have six decimals)."""
+    from decimal import Decimal
+
+    text = format(Decimal(str(share)) * 100, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def phases_text(ratio, lang: str) -> str:
+    """An agreement's origin shares by phase, in words: "2023 年 60%，2024 年起 50%" (years since start:
+    "投产第 1–3 年 70%"); a phase of one year names it once."""
+    since = "_since" if ratio.basis == "years_since_start" else ""
+    phases = []
+    for p in ratio.schedule:
+        share = percent_text(p.origin)
+        kind = "_open" if p.end is None else "_one" if p.end == p.start else ""
+        phases.append(render(f"terms_phase{since}{kind}", lang, start=p.start, end=p.end, share=share))
+    return ("，" if lang == "zh" else ", ").join(phases)
+
+
+def yuan_words(yuan: object, lang: str) -> str:
+    """A term's amount (yuan, as a scenario writes it) in the unit its size calls for, the unit named: "3.00 万元"."""
+    fen = int(round(float(yuan) * 100))
+    unit = unit_for(fen)
+    return f"{amount_text(fen, unit)} {unit.label(lang)}"
+
+
 def tick_decimals(values: Iterable[float], most: int) -> int:
     """As few decimals as write every axis tick exactly (a tick at 2.5 reads "2.5", never "2"), at most `most`:
     the one rule for the charts' axes and the app's."""
