@@ -512,7 +512,12 @@ def land_view(scenario, summary: dict, lang: str = "zh"):
         }
     )
     note = render("figure_over_replications", lang, n=over["replications"])
-    return View(table, None, tuple(header(q, lang) for q in ("median", "p5", "p95")), note, render("view_land", lang))
+    money = tuple(header(q, lang) for q in ("median", "p5", "p95"))
+    decimals = tuple(2 if k in HECTARES else 0 for k in land)  # counts of projects whole, even a percentile of them
+    return View(table, None, money, note, render("view_land", lang), row_decimals=decimals)
+
+
+HECTARES = frozenset({"zone_granted", "zone_released", "ftz_used", "ftz_used_without"})  # the rest count projects
 
 
 def risk_views(projection, lang: str = "zh") -> dict:

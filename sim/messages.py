@@ -804,12 +804,17 @@ MESSAGES.update(
         "wb_title_settlement": ("{scenario}：税收分享分配结果", "{scenario}: tax-sharing allocation"),
         "wb_title_tables": ("{title}", "{title}"),
         "wb_period": ("{first}–{last} 年度", "years {first}–{last}"),
+        "wb_period_base": (
+            "{first}–{last} 年度（另列基数年 {base} 年）",
+            "years {first}–{last} (and base year {base})",
+        ),
         "wb_unit_note": ("金额单位：{unit}", "amounts in {unit}"),
         "wb_note_title": ("标题", "title"),
         "wb_note_scenario": ("情景", "scenario"),
         "wb_note_period": ("期间", "period"),
         "wb_note_figures": ("金额口径", "figures"),
         "wb_note_units": ("金额单位", "units"),
+        "wb_note_sheet": ("“{sheet}”表", "sheet “{sheet}”"),
         "wb_note_sheet_unit": ("{sheet}：{unit}", "{sheet}: {unit}"),
         "wb_note_statistics_units": (
             "统计数据：货币指标 {unit}，人数、户数为个数",
@@ -833,9 +838,11 @@ MESSAGES.update(
         ),
         "wb_note_detail": ("计算明细", "steps"),
         "wb_detail": (
-            "每一格自税收合计起逐步计算，与 allocation_detail.csv 及“解释数字”一致；各格均为零的步骤不列示",
+            "每一格自税收合计起逐步计算，与 allocation_detail.csv 及“解释数字”一致；各格均为零的步骤不列示；"
+            "来源方比例空白的格没有可分享的增量（如基数年或增量为零）",
             "each cell step by step from the total tax, as in allocation_detail.csv and 'explain a figure'; "
-            "steps that are zero in every cell are left out",
+            "steps that are zero in every cell are left out; a blank origin's share: nothing to split in that cell "
+            "(the base year, or no increment)",
         ),
     }
 )
@@ -944,7 +951,6 @@ MESSAGES.update(
             "over all {n} replications: amounts are medians and 5th and 95th percentiles, probabilities the share "
             "of replications in which it happens",
         ),
-        "wb_sheet_gains": ("协议增益（{unit}）", "Gains ({unit})"),
         "wb_sheet_replications": ("全部模拟汇总（{unit}）", "All replications ({unit})"),
         "wb_sheet_risk": ("风险指标（{unit}）", "Risk ({unit})"),
         "wb_sheet_zone_risk": ("各协议风险", "Risk by agreement"),
@@ -954,11 +960,12 @@ MESSAGES.update(
         "wb_replication_1": (
             "分配结果、计算明细、统计数据、净财政收益各表，以及 allocation*.csv、net_benefit.csv、statistics*.csv、"
             "ledger.csv、events.csv、projects.csv、assessment.csv 为第 1 次模拟（随机种子 {seed}）的明细；"
-            "“协议增益”“全部模拟汇总”“风险”“用地结果”各表及 gains.csv、replications.csv 覆盖全部 {n} 次模拟",
+            "“全部模拟汇总”“风险指标”“各协议风险”“逐年风险”“用地结果”各表及 gains_zh.csv（协议增益）、gains.csv、"
+            "replications.csv 覆盖全部 {n} 次模拟",
             "the allocation, steps, statistics and net benefit sheets, and allocation*.csv, net_benefit.csv, "
             "statistics*.csv, ledger.csv, events.csv, projects.csv, assessment.csv, are replication 1's detail "
-            "(seed {seed}); the gains, all-replications, risk and land sheets, gains.csv and replications.csv "
-            "cover all {n} replications",
+            "(seed {seed}); the all-replications, risk, risk by agreement, risk by year and land sheets, "
+            "gains_zh.csv (the gains from the agreements), gains.csv and replications.csv cover all {n} replications",
         ),
         "report_risk": ("{name}：风险指标", "{name}: risk figures"),
         "report_zone_risk": ("{name}：各协议风险指标", "{name}: risk figures by agreement"),

@@ -133,3 +133,15 @@ def test_risk_summary_of_hand_built_replications():
     assert out["revocation"]["b"]["probability"] == 0.0
     assert list(out["host_floor_binds"]) == ["b"] and out["host_floor_binds"]["b"]["probability"] == 0.25
     assert out["origin_cap_reached"]["b"]["by_year"] == {"2021": 0.0, "2022": 0.0, "2023": 0.25, "2024": 0.5}
+
+
+def test_land_counts_read_whole_and_hectares_with_two_decimals():
+    from analysis.risk import land_view
+
+    land = {
+        "landed": {"median": 1365.0, "p5": 757.8, "p95": 2154.4},
+        "zone_granted": {"median": 1473.04, "p5": 1.5, "p95": 2e3},
+    }
+    text = land_view(None, {"over_replications": {"replications": 5, "land": land}}, "zh").text()
+    assert text.iloc[0, 1:].tolist() == ["1,365", "758", "2,154"]  # a 5% percentile of counts, rounded to a count
+    assert text.iloc[1, 1:].tolist() == ["1,473.04", "1.50", "2,000.00"]

@@ -125,7 +125,9 @@ def test_the_notes_sheet_says_what_the_figures_are_for_which_period_and_from_whi
         row[0]: row[1]
         for row in openpyxl.load_workbook(settled / "allocation.xlsx")["说明"].iter_rows(min_row=2, values_only=True)
     }
-    assert notes["期间"] == "2023–2025 年度" and notes["金额口径"] == render("figure_settled", "zh")
+    assert notes["期间"] == "2023–2025 年度（另列基数年 2022 年）" and notes["金额口径"] == render(
+        "figure_settled", "zh"
+    )
     assert notes["输入文件（税收台账）"].startswith("ledger.csv（SHA-256 ")
     assert "allocation_by_entity.csv" in notes["逐企业分配"]
     book = openpyxl.load_workbook(settled / "allocation.xlsx")
@@ -250,3 +252,17 @@ def test_libreoffice_repeats_the_header_on_every_page_of_a_long_sheet(tmp_path):
     for size, text in pages:
         assert size == pytest.approx(A4_LANDSCAPE, abs=1)
         assert "名称" in text and "金额（万元）" in text  # first and last header on each page
+
+
+def test_a_runs_notes_name_only_the_sheets_it_has_and_each_sheets_note_once(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", str(ROOT / "scenarios/guangxi/nanning.yaml"), "--replications", "3", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out / "allocation.xlsx")
+    rows = list(book["说明"].iter_rows(min_row=2, values_only=True))
+    quoted = set(re.findall(r"“([^”]+)”", " ".join(str(value) for row in rows for value in row if value)))
+    sheets = {re.sub(r"（[^（）]*）$", "", name) for name in book.sheetnames}
+    assert "全部模拟汇总" in quoted and quoted <= sheets | {"解释数字"}, quoted - sheets  # 解释数字: the app's tab
+    assert len(rows) == len(set(rows)), [row for row in rows if rows.count(row) > 1]  # no row said twice
+    land = book["用地结果"]
+    landed = next(row for row in land.iter_rows(min_row=2) if row[0].value == "落地项目数（个）")
+    assert all(cell.number_format == "#,##0" for cell in landed[1:])  # counts whole

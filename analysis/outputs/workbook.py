@@ -133,7 +133,10 @@ def write_workbook(
         sheets.append(_statistics_sheet(statistics_table(statistics, scenario, numeric=True), names, lang))
     sheets.append(_balance_sheet(balance_table(balance, scenario, allocation, numeric=True), names, lang))
     h = scenario.horizon
+    earliest = int(allocation.years[allocation.rows.any(axis=(0, 2))].min(initial=h.start_year))
     period = render("wb_period", lang, first=h.start_year, last=h.end_year)
+    if earliest < h.start_year:  # a base year's records, settled to find the base, have rows of their own
+        period = render("wb_period_base", lang, first=h.start_year, last=h.end_year, base=earliest)
     title = render("wb_title_settlement", lang, scenario=names.scenario())
     note = _figure_note(summary, lang)
     for sheet in sheets:
@@ -362,8 +365,8 @@ def _notes_sheet(
         if match:
             unit = render("wb_note_sheet_unit", lang, sheet=sheet.name, unit=match[1])
             rows.append([render("wb_note_units", lang), unit])
-        elif sheet.note and sheet.note != note:
-            rows.append([render("wb_note_units", lang), sheet.note.rsplit("；" if lang == "zh" else "; ", 1)[-1]])
+        elif sheet.note and sheet.note != note:  # a sheet of its own kind (counts, shares): named, with its note
+            rows.append([render("wb_note_sheet", lang, sheet=sheet.name), sheet.note])
     for role, source in summary.get("inputs", {}).items():
         label = render(f"wb_input_{role}", lang) if f"wb_input_{role}" in MESSAGES else role
         rows.append([render("wb_note_input", lang, role=label), f"{source['file']}（SHA-256 {source['sha256']}）"])
