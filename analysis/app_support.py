@@ -759,11 +759,19 @@ def explain_view(allocation: Allocation, scenario: Scenario, cell: tuple[str, in
         {
             step: [label(s, lang) for s in steps],
             amount: [np.nan if s.fen is None else s.fen for s in steps],
-            detail: [percent_text(s.detail) + "%" if s.key == "ratio" and s.detail else s.detail for s in steps],
+            detail: [_step_detail(s, label(s, lang)) for s in steps],
         }
     )
     named = render("app_explain_note", lang, cell=cell_label(cell, Names(scenario, lang), lang), note=note)
     return view_of(table, [amount], YUAN, lang, named, render("app_explain_title", lang))
+
+
+def _step_detail(step, shown_label: str) -> str:
+    """What a step's note adds to its label: the ratio as a percentage, where the base came from; nothing when it
+    would repeat the label (an upper level's name)."""
+    if step.key == "ratio" and step.detail:
+        return percent_text(step.detail) + "%"
+    return "" if step.detail == shown_label else step.detail
 
 
 def terms_table(scenario: Scenario, lang: str) -> pd.DataFrame:
@@ -930,9 +938,24 @@ class _Svg:
         )
 
 
-def _legend(svg: _Svg, items: list[tuple[str, str]], x: float, y: float) -> None:
-    for label, colour in items:
-        svg.add(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" fill="{colour}"/>')
+# the k-th line of a panel: solid, then dashed, dotted…, so that lines with equal values (a 50:50 split, two
+# designs alike from some year on) still show each other — as the matplotlib charts draw the host dashed
+DASHES = ("", "7 4", "2 3", "9 3 2 3")
+
+
+def _dash(k: int) -> str:
+    return f' stroke-dasharray="{DASHES[k % len(DASHES)]}"' if k % len(DASHES) else ""
+
+
+def _legend(svg: _Svg, items: list[tuple[str, str]], x: float, y: float, lines: bool = False) -> None:
+    """Keys in a row: swatches of colour, or for line charts (`lines`) short lines dashed as the lines are."""
+    for k, (label, colour) in enumerate(items):
+        if lines:
+            svg.add(f'<line x1="{x:.1f}" x2="{x + 22:.1f}" y1="{y - 3:.1f}" y2="{y - 3:.1f}" stroke="{colour}" '
+                    f'stroke-width="2"{_dash(k)}/>')  # fmt: skip
+            x += 10
+        else:
+            svg.add(f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="12" height="12" fill="{colour}"/>')
         svg.text(x + 17, y + 1, label, 12)
         x += 30 + 13 * len(label)
 
@@ -976,7 +999,7 @@ def _panel(
     svg.text(left + (right - left) / 2, y0 + h - 4, x_title, 11, "middle", fill="#333")
     middle = (upper + lower) / 2
     svg.text(x0 + 12, middle, y_title, 11, "middle", fill="#333", transform=f"rotate(-90 {x0 + 12:.1f} {middle:.1f})")
-    for label, colour, mid, low, high in series:
+    for k, (label, colour, mid, low, high) in enumerate(series):
         if low is not None and high is not None:
             ring = [(px(i), py(v)) for i, v in enumerate(high)] + [
                 (px(i), py(v)) for i, v in reversed(list(enumerate(low)))
@@ -991,7 +1014,8 @@ def _panel(
                 runs.append([])
         for run in runs:
             if run:
-                svg.add(f'<polyline points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+                line = f'points="{" ".join(run)}" fill="none" stroke="{colour}" stroke-width="2"{_dash(k)}'
+                svg.add(f"<polyline {line}/>")
         for i, v in enumerate(mid):
             if not np.isfinite(v):
                 continue
@@ -1014,7 +1038,8 @@ def receipts_svg(projection: Projection, lang: str, unit: Unit) -> str:
     width = 860 if n == 1 else 300 * columns
     height = 280 if n == 1 else 220
     svg = _Svg(width, 34 + rows * height, render("receipts_view", lang), lang)
-    _legend(svg, [(render("part_origin", lang), ORIGIN_COLOUR), (render("part_host", lang), HOST_COLOUR)], 10, 18)
+    parts = [(render("part_origin", lang), ORIGIN_COLOUR), (render("part_host", lang), HOST_COLOUR)]
+    _legend(svg, parts, 10, 18, lines=True)
     y_title = with_unit(render("col_yearly_receipts", lang), unit, lang)
     for i, a in enumerate(s.agreements):
         series = []
@@ -1127,7 +1152,7 @@ def compare_svg(yearly: pd.DataFrame, names: dict[str, str], lang: str, unit: Un
     colours = {d: PALETTE[k % len(PALETTE)] for k, d in enumerate(designs)}
     width, height = 860, 300
     svg = _Svg(width, 40 + height, render("view_yearly", lang), lang)
-    _legend(svg, [(names[d], colours[d]) for d in designs], 10, 18)
+    _legend(svg, [(names[d], colours[d]) for d in designs], 10, 18, lines=True)
     y_title = with_unit(render("col_yearly_receipts", lang), unit, lang)
     for k, role in enumerate(("origin", "host")):
         rows = yearly[yearly["role"] == role].groupby(["scenario", "year"], sort=False)["receipts"].sum().reset_index()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.outputs.presentation import percent_text
 from sim.errors import InputError, suggestion
 from sim.messages import render
 from sim.scenario import Agreement, Scenario
@@ -69,7 +70,7 @@ def base_source(a: Agreement, lang: str = "zh") -> str:
     if a.base.rule == "zero":
         return render("step_base_zero", lang)
     if a.base.growth:
-        return render("step_base_year_grown", lang, year=a.base.year, growth=a.base.growth)
+        return render("step_base_year_grown", lang, year=a.base.year, growth=percent_text(a.base.growth) + "%")
     return render("step_base_year", lang, year=a.base.year)
 
 

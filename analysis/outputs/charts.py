@@ -89,6 +89,7 @@ _TAB20 = (
     "#9edae5",
 )
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
+LINESTYLES = ("-", "--", ":", "-.")
 END_LABEL = "end_label"  # gid of the names written at line ends
 VALUE_LABEL = "value_label"  # gid of the amounts written on bars
 GRID = {"colors": "#b0b0b0", "linewidths": 0.8, "alpha": 0.3}  # as `ax.grid(alpha=0.3)` draws it
@@ -613,7 +614,11 @@ def comparison_charts(
     unit = presentation.unit_for(summary["receipts"].to_numpy())
     unit_text = unit.label(lang)
     designs = list(dict.fromkeys(summary["scenario"]))
-    style_of = {d: (PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)]) for k, d in enumerate(designs)}
+    # colour, marker and dashes of their own, so that designs alike from some year on still show each other
+    style_of = {
+        d: (PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)], LINESTYLES[k % len(LINESTYLES)])
+        for k, d in enumerate(designs)
+    }
     note = [figure_note("mean", lang, n=replications)] if replications else []
     figures = {}
 
@@ -623,9 +628,9 @@ def comparison_charts(
         rows = yearly[yearly["role"] == role].groupby(["scenario", "year"], sort=False)["receipts"].sum().reset_index()
         ends = []
         for label, group in rows.groupby("scenario", sort=False):
-            colour, marker = style_of.get(label, (PALETTE[0], "o"))
+            colour, marker, dashes = style_of.get(label, (PALETTE[0], "o", "-"))
             x, y = group["year"].to_numpy(), in_unit(group["receipts"].to_numpy(dtype=float), unit)
-            ax.plot(x, y, color=colour, marker=marker, markersize=3.5, linewidth=1.4)
+            ax.plot(x, y, color=colour, marker=marker, markersize=3.5, linewidth=1.4, linestyle=dashes)
             known = np.isfinite(y)
             if known.any():
                 last = np.flatnonzero(known)[-1]
