@@ -1130,6 +1130,13 @@ MESSAGES.update(
         "sheet_candidates": ("候选比例", "candidates"),
         "col_origin_share": ("来源方分成比例", "origin's share"),
         "col_candidate": ("候选", "candidate"),
+        "col_candidate_note": ("说明", "note"),
+        "tune_why_current_mean": (
+            "现行各期比例在十年内的平均（{phases}）",
+            "today's phases averaged over ten years ({phases})",
+        ),
+        "tune_why_infeasible": ("没有双方都能接受的比例，故无此解", "no ratio both sides accept, so none"),
+        "tune_why_none": ("本情景下无此解", "none for this scenario"),
         "col_origin_gain": ("来源方收益现值", "origin's gain (PV)"),
         "col_host_gain": ("承接方收益现值", "host's gain (PV)"),
         "col_origin_gain_p5": ("来源方收益 5%", "origin's gain 5%"),

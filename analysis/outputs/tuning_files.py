@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import apply_fonts, language, new_figure, save, saving
-from analysis.outputs.presentation import Names, View, header, in_unit, render, unit_for
+from analysis.outputs.presentation import Names, View, header, in_unit, phases_text, render, unit_for
 from analysis.outputs.report import table_pages
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
@@ -153,9 +153,10 @@ def candidates_view(t: Tuning, lang: str = "zh") -> View:
         rows.append(
             {
                 header("candidate", lang): candidate_name(c, lang),
-                header("origin_share", lang): "" if share is None else f"{share:.4f}",
+                header("origin_share", lang): "" if share is None else f"{share:.4f}",  # as the ratio editors take it
                 f"{names.party(origin)}": np.nan if s is None else s.origin.mean() * 100,
                 f"{names.party(host)}": np.nan if s is None else s.host.mean() * 100,
+                header("candidate_note", lang): candidate_note(t, c, lang),
             }
         )
     frame = pd.DataFrame(rows)
@@ -168,6 +169,24 @@ def candidates_view(t: Tuning, lang: str = "zh") -> View:
         renamed[column] = label
     frame = frame.rename(columns=renamed)
     return View(frame, unit, tuple(renamed.values()), note(t, lang), render("sheet_candidates", lang))
+
+
+def candidate_note(t: Tuning, candidate: str, lang: str) -> str:
+    """Why a candidate has no ratio, or what today's ratio is when it is an average of several phases."""
+    agreement = next(a for a in t.scenario.agreements if a.id == t.agreement)
+    if candidate == "current":
+        if t.shape == "phased" or len(agreement.ratio.schedule) == 1:
+            return ""
+        return render("tune_why_current_mean", lang, phases=phases_text(agreement.ratio, lang))
+    if t.candidates[candidate] is not None:
+        return ""
+    if candidate == "shapley":
+        return render(t.shapley_note, lang, limit=MAX_SHAPLEY_AGREEMENTS)
+    if candidate == "joint":
+        return render("tune_note_joint_flat", lang)
+    if candidate in ("nash", "host_share") and t.feasible is None:
+        return render("tune_why_infeasible", lang)
+    return render("tune_why_none", lang)
 
 
 def note(t: Tuning, lang: str) -> str:
@@ -206,13 +225,15 @@ def chart(t: Tuning, lang: str = "zh") -> Figure:
             groups.append((share, [label]))
     for i, (share, labels) in enumerate(groups):
         ax.axvline(share, color="0.4", lw=0.8, ls="--")
+        right = share > 0.8  # written leftwards near the right edge, not out under the legend
         ax.annotate(
             "、".join(labels) if lang == "zh" else ", ".join(labels),
             (share, top),
-            xytext=(2, -4 - 14 * (i % 4)),
+            xytext=(-2 if right else 2, -4 - 14 * (i % 4)),
             textcoords="offset points",
             fontsize=7.5,
             va="top",
+            ha="right" if right else "left",
         )
     ax.set_xlim(0, 1)
     ax.set_xlabel(render("tune_x", lang))
@@ -220,7 +241,8 @@ def chart(t: Tuning, lang: str = "zh") -> Figure:
     ax.set_title(render("tune_title", lang, agreement=names.agreement(t.agreement)))
     ax.legend(loc="upper left", fontsize=8, bbox_to_anchor=(1.01, 1.0))
     separator = "；" if lang == "zh" else "; "
-    fig.text(0.01, 0.005, statement(t, lang) + separator + note(t, lang), fontsize=7, ha="left", va="bottom", wrap=True)
+    # as the figure's lowest label, so that the layout keeps it clear of the axis label above it
+    fig.supxlabel(statement(t, lang) + separator + note(t, lang), fontsize=7, x=0.01, ha="left", wrap=True)
     return apply_fonts(fig)
 
 
