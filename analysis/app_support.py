@@ -49,6 +49,7 @@ from analysis.outputs.presentation import (
     unit_for,
     with_total,
     with_unit,
+    without_upper_note,
     yuan_words,
 )
 from analysis.outputs.tables import csv_text
@@ -702,7 +703,11 @@ def receipts_view(projection: Projection, lang: str = "zh", unit: Unit | None = 
     """Yearly receipts per party (mean over replications) in one unit, the unit in every header, a totals row."""
     table, amounts = receipts_fen(projection, lang)
     unit = unit or unit_for(table[amounts])
-    note = figure_note("mean", lang, n=len(projection.outcomes))
+    note = render("chart_note_join", lang).join(
+        filter(
+            None, (figure_note("mean", lang, n=len(projection.outcomes)), without_upper_note(projection.scenario, lang))
+        )
+    )
     return view_of(table, amounts, unit, lang, note, render("receipts_view", lang))
 
 
@@ -828,7 +833,7 @@ def settled_fen(allocation: Allocation, scenario: Scenario, lang: str) -> tuple[
 def settled_view(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit | None = None) -> View:
     table, amounts = settled_fen(allocation, scenario, lang)
     unit = unit or unit_for(table[amounts])
-    return view_of(table, amounts, unit, lang, figure_note("settled", lang), render("app_tab_settle", lang))
+    return view_of(table, amounts, unit, lang, figure_note("settled", lang), render("view_settled", lang))
 
 
 def plain_allocation(allocation: Allocation, scenario: Scenario) -> pd.DataFrame:

@@ -649,6 +649,7 @@ MESSAGES.update(
         "chart_receipts_grid": ("各协议来源方与承接方年度分成", "yearly receipts of origin and host, by agreement"),
         "chart_one_run": ("金额为一次模拟的结果", "amounts are from one replication"),
         "chart_note_join": ("；", "; "),
+        "note_without_upper": ("另有{names}的分成未列于本表", "the parts of {names} are not in this table"),
         "chart_assessment_title": ("协同区年度考核得分与合格线", "zone assessment points against the pass line"),
         "chart_pass_line": ("合格线 {score} 分", "pass line {score} points"),
         "chart_passed": ("通过", "passed"),
@@ -797,6 +798,7 @@ MESSAGES.update(
         "col_unit": ("单位", "unit"),
         "col_name": ("名称", "name"),
         "wb_sheet_allocation": ("分配结果（{unit}）", "Allocation ({unit})"),
+        "view_settled": ("结算分配结果", "Settled allocation"),
         "wb_sheet_detail": ("计算明细（{unit}）", "Steps ({unit})"),
         "wb_sheet_statistics": ("统计数据", "Statistics"),
         "wb_sheet_balance": ("净财政收益（{unit}）", "Net benefit ({unit})"),
@@ -942,9 +944,12 @@ MESSAGES.update(
         "view_land": ("用地结果（全部模拟）", "Land outcomes (all replications)"),
         "figure_gains": (
             "有协议、无协议时收入为 {n} 次模拟的平均值（各先取整到分，增益 = 有协议 − 无协议）；"
-            "5%、95% 分位为各次模拟增益的分位数",
+            "5%、95% 分位为各次模拟增益的分位数；有协议时收入含各协议的分成及留在自贸试验区内的项目的税收，"
+            "故与只列分成的 receipts_zh.csv 不同",
             "receipts with and without the agreements are means over {n} replications (each rounded to the fen "
-            "first; gain = with − without); the 5% and 95% figures are percentiles of the gain over them",
+            "first; gain = with − without); the 5% and 95% figures are percentiles of the gain over them; receipts "
+            "with the agreements are the shares received plus the tax of projects that stayed in the FTZ, so they "
+            "differ from receipts_zh.csv, which lists the shares only",
         ),
         "figure_over_replications": (
             "基于全部 {n} 次模拟：金额为中位数及5%、95%分位数，概率为出现该结果的模拟次数占比",

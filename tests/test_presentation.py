@@ -331,7 +331,7 @@ def test_the_run_receipts_view_has_a_unit_names_and_totals(comparison):
     origin = projection.receipts[:, 0, :, 1].sum(axis=1).mean()  # ORIGIN, summed over years, mean over R
     assert total[view.money[1]] == pytest.approx(round(origin / view.unit.fen_per, 2), abs=1e-9)
     assert set(table["协议"]) == {"南宁片区 → 南宁协同发展区"}
-    assert view.note == "金额为 2 次模拟的平均值"
+    assert view.note == "金额为 2 次模拟的平均值；另有自治区本级的分成未列于本表"  # central, origin, host only
 
 
 def test_terms_in_words_name_a_one_year_phase_once_and_amounts_with_their_unit():

@@ -219,6 +219,17 @@ def figure_note(kind: str, lang: str, n: int | None = None, seed: int | None = N
     return render(f"figure_{kind}", lang, n=n, seed=seed)
 
 
+def without_upper_note(scenario, lang: str) -> str:
+    """For a table of central's, the origin's and the host's parts: that the upper levels' parts (自治区本级…) are
+    left out, so nobody adds its rows up to the tax; empty when the scenario has no upper level."""
+    levels = [_named(u.name, u.name_en, lang) for u in scenario.tax_rules.upper_levels]
+    return (
+        render("note_without_upper", lang, names="、".join(levels) if lang == "zh" else ", ".join(levels))
+        if levels
+        else ""
+    )
+
+
 def with_total(table: pd.DataFrame, label_column: str, sum_columns: list[str], lang: str) -> pd.DataFrame:
     """`table` with a 合计 / Total row appended: `label_column` says so, each of `sum_columns` holds its column's
     sum (exact for integer fen), the other columns are blank. Apply it before formatting amounts."""

@@ -23,7 +23,17 @@ import numpy as np
 import pandas as pd
 
 from analysis.outputs.drawing import drawing, save_drawn
-from analysis.outputs.presentation import Names, Unit, View, figure_note, header, in_unit, render, unit_for
+from analysis.outputs.presentation import (
+    Names,
+    Unit,
+    View,
+    figure_note,
+    header,
+    in_unit,
+    render,
+    unit_for,
+    without_upper_note,
+)
 from analysis.outputs.tables import (
     assessment_table,
     events_table,
@@ -149,6 +159,7 @@ def receipts_view(projection: Projection, lang: str = "zh", unit: Unit | None = 
         }
     )
     note = figure_note("mean", lang, n=n) if n > 1 else figure_note("replication", lang, n=1, seed=projection.seed)
+    note = render("chart_note_join", lang).join(filter(None, (note, without_upper_note(s, lang))))
     money = tuple(header(part, lang, unit) for part in parts)
     return View(table, unit, money, note, render("receipts_view", lang))
 
