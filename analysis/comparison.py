@@ -503,6 +503,7 @@ def summary_view(c: Comparison, lang: str = "zh", unit=None):
     note = figure_kind(c, lang)
     if several:
         note += render("figure_range_note", lang)
+    note += render("figure_npv_note", lang, rate=f"{c.discount_rate * 100:g}")
     return _money_view(table, columns, money, unit, note, render("view_summary", lang), lang)
 
 

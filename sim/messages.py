@@ -742,6 +742,7 @@ MESSAGES.update(
         "target_label_fdi_share_of_region": ("实际使用外资占全区比重", "share of the region's FDI"),
         "target_label_trade_share_of_region": ("进出口占全区比重", "share of the region's trade"),
         "figure_range_note": ("；5%、95% 分位为各次模拟的分位数", "; the 5% and 95% figures are percentiles over them"),
+        "figure_npv_note": ("；现值按年贴现率 {rate}% 折算", "; present values discounted at {rate}% a year"),
         "view_summary": ("分成汇总", "Summary of receipts"),
         "view_yearly": ("逐年分成", "Receipts year by year"),
         "view_statistics": ("统计数据归属", "Statistics credited"),

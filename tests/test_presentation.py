@@ -240,7 +240,7 @@ def test_compare_writes_people_files_beside_machine_files(comparison, tmp_path):
     assert people.startswith(b"\xef\xbb\xbf")  # Excel on a Chinese Windows reads the BOM as UTF-8
     rows = list(csv.reader(io.StringIO(people.decode("utf-8-sig"))))
     assert rows[0][:4] == ["方案", "参与方", "角色", "分成合计（亿元）"]
-    assert rows[-1][0] == "金额为 2 次模拟的平均值；5%、95% 分位为各次模拟的分位数"
+    assert rows[-1][0] == "金额为 2 次模拟的平均值；5%、95% 分位为各次模拟的分位数；现值按年贴现率 3% 折算"
     assert [r[1] for r in rows[1:-1]].count("合计") == 2
     machine = list(csv.reader(io.StringIO(written["comparison_summary.csv"].read_text(encoding="utf-8"))))
     assert machine[0][:5] == ["scenario", "party", "party_name", "role", "receipts"]
