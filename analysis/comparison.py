@@ -711,7 +711,11 @@ def assumptions_view(c: Comparison, lang: str = "zh"):
                     header("sha256", lang): s.sha256(),
                 }
             )
-    return View(pd.DataFrame(rows), None, (), "", render("view_assumptions", lang))
+    table = pd.DataFrame(rows)
+    described = header("description", lang)
+    if described in table and not table[described].any():  # no design describes itself in this language
+        table = table.drop(columns=described)
+    return View(table, None, (), "", render("view_assumptions", lang))
 
 
 def risk_view(c: Comparison, lang: str = "zh", unit=None):
