@@ -215,7 +215,7 @@ limit = support.max_replications(baseline.horizon.years)
 if state.replications > limit:
     state.link_errors.append(
         InputError(
-            "link" if state.link_pending else source,
+            support.LINK if state.link_pending else support.PAGE,
             None,
             "link_replications_reduced",
             years=baseline.horizon.years,
@@ -303,7 +303,7 @@ if state.get("scope") != scope:
     start_from = baseline
     if state.link_pending and scope == state.link.scenario and state.link.overrides:
         try:
-            start_from = support.edited(base, state.link.overrides, "link")
+            start_from = support.edited(base, state.link.overrides, support.LINK)
         except InputError as error:
             state.link_errors.append(error)
     state.link_pending = False
@@ -456,7 +456,7 @@ if simulatable and (results_tab.open or explain_tab.open):
 
         started = time.perf_counter()
         try:
-            support.check_workload(replications, baseline.horizon.years, source)
+            support.check_workload(replications, baseline.horizon.years)
             computed = state.projections.get(scenario, replications, advance)
             state.computed = computed
         except InputError as error:
@@ -596,7 +596,7 @@ if find_tab.open:
                 format_func=lambda c: f"{c:.0%}",
             )
             try:
-                support.check_workload(replications, baseline.horizon.years, source)
+                support.check_workload(replications, baseline.horizon.years)
                 with st.spinner(t("app_find_progress", n=replications)):
                     projection = state.projections.get(scenario, replications).projection  # cached: a re-split
                     found = support.tuned(

@@ -79,6 +79,7 @@ LANGS = ("zh", "en")
 MAX_LINK_CHARS = 16_384
 MAX_LINK_BYTES = 1 << 18
 LINK_PARAMS = ("state", "lang", "r", "tab")
+LINK, PAGE = "link", "page"  # the `file` of an error in a link, and of one in what the page asks
 TABS = ("results", "find", "compare", "explain", "settle")
 AGREEMENT_TERMS = ("ratio", "base", "negative_increment", "cap", "floor", "sunset_year")
 BEHAVIOR_TERMS = ("origin_referral_elasticity", "host_service_elasticity")
@@ -108,7 +109,7 @@ def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
     errors: list[InputError] = []
     lang = params.get("lang", "zh")
     if lang not in LANGS:
-        errors.append(InputError("link", "lang", "link_lang", value=shown(lang)))
+        errors.append(InputError(LINK, "lang", "link_lang", value=shown(lang)))
         lang = "zh"
     replications = DEFAULT_REPLICATIONS
     if "r" in params:
@@ -118,13 +119,13 @@ def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
         else:
             errors.append(
                 InputError(
-                    "link", "r", "link_replications", value=shown(text), limit=MAX_REPLICATIONS, default=replications
+                    LINK, "r", "link_replications", value=shown(text), limit=MAX_REPLICATIONS, default=replications
                 )
             )
     tab = params.get("tab")
     if tab is not None and tab not in TABS:
-        errors.append(InputError("link", "tab", "link_tab", value=shown(tab)))
-        tab = "results"
+        errors.append(InputError(LINK, "tab", "link_tab", value=shown(tab)))
+        tab = None  # the scenario's own first tab
     scenario, overrides = DEFAULT_SCENARIO, {}
     if "state" in params:
         try:
@@ -133,7 +134,7 @@ def read_link(params: Mapping[str, str], scenarios: Iterable[str]) -> Link:
             errors.append(error)
         else:
             if scenario not in set(scenarios):
-                errors.append(InputError("link", "state", "link_scenario", value=shown(scenario)))
+                errors.append(InputError(LINK, "state", "link_scenario", value=shown(scenario)))
                 scenario, overrides = DEFAULT_SCENARIO, {}
     return Link(scenario, overrides, lang, replications, tuple(errors), tab)
 
@@ -157,25 +158,25 @@ def _no_constant(name: str) -> None:
 
 def decode_link(token: str) -> tuple[str, dict]:
     """The scenario id and overrides of a `state` token, or an `InputError` saying why not."""
-    bad = InputError("link", "state", "bad_link")
+    bad = InputError(LINK, "state", "bad_link")
     if len(token) > MAX_LINK_CHARS:
-        raise InputError("link", "state", "link_too_long", size=len(token), limit=MAX_LINK_CHARS)
+        raise InputError(LINK, "state", "link_too_long", size=len(token), limit=MAX_LINK_CHARS)
     if not re.fullmatch(r"[A-Za-z0-9_-]+", token):
         raise bad
     try:
         inflater = zlib.decompressobj()
         raw = inflater.decompress(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)), MAX_LINK_BYTES)
         if inflater.unconsumed_tail:
-            raise InputError("link", "state", "link_too_long", size=len(token), limit=MAX_LINK_CHARS)
+            raise InputError(LINK, "state", "link_too_long", size=len(token), limit=MAX_LINK_CHARS)
         if not inflater.eof:
             raise bad
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
-        raise InputError("link", "state", "link_too_deep", limit=MAX_YAML_DEPTH) from None
+        raise InputError(LINK, "state", "link_too_deep", limit=MAX_YAML_DEPTH) from None
     except (ValueError, zlib.error, UnicodeDecodeError):
         raise bad from None
     if _depth(data) > MAX_YAML_DEPTH:
-        raise InputError("link", "state", "link_too_deep", limit=MAX_YAML_DEPTH)
+        raise InputError(LINK, "state", "link_too_deep", limit=MAX_YAML_DEPTH)
     if not isinstance(data, dict) or not isinstance(data.get("s"), str) or not isinstance(data.get("o"), dict):
         raise bad
     _check_overrides(data["o"])
@@ -198,7 +199,7 @@ def _check_overrides(overrides: dict) -> None:
     by the scenario's own schema when the overrides are applied (`edited`)."""
 
     def refuse(name: object) -> InputError:
-        return InputError("link", "state", "link_key", name=shown(name))
+        return InputError(LINK, "state", "link_key", name=shown(name))
 
     for key, value in overrides.items():
         if key == "agreements" and isinstance(value, dict):
@@ -239,7 +240,7 @@ def max_replications(years: int) -> int:
     return max(1, min(MAX_REPLICATIONS, MAX_SIMULATED_YEARS // max(1, years)))
 
 
-def check_workload(replications: int, years: int, source: str) -> None:
+def check_workload(replications: int, years: int) -> None:
     """The command line's own rule (`analysis.cli.check_workload`, one place for it), its error named for the
     app: replications at most MAX_REPLICATIONS, replications × years at most MAX_SIMULATED_YEARS."""
     from types import SimpleNamespace
@@ -247,7 +248,7 @@ def check_workload(replications: int, years: int, source: str) -> None:
     try:
         cli.check_workload(SimpleNamespace(replications=replications, workers=1), years)
     except InputError as error:
-        raise InputError(source, None, error.key, **error.params) from None
+        raise InputError(PAGE, None, error.key, **error.params) from None
 
 
 # ---------------------------------------------------------------- the bundled catalogue
@@ -655,10 +656,12 @@ def error_text(error: InputError, lang: str) -> str:
     are not something an official wrote); a file's: which file, and where in it by the keys its author wrote
     (agreements[0].ratio…), after the reason."""
     reason = error.reason(lang)
-    if error.file == "link":
-        if error.where in (None, "state", "r", "tab", "lang"):
+    if error.file == LINK:
+        if error.where in (None, *LINK_PARAMS):
             return plain(render("app_link_error", lang, reason=reason))
         return plain(render("app_link_error_at", lang, reason=reason, where=error.where))
+    if error.file == PAGE:  # what the page itself asks of a scenario (replications): no file at fault
+        return plain(render("app_error_page", lang, reason=reason))
     place = render("app_error_at", lang, file=error.file, where=error.where) if error.where else error.file
     return plain(render("app_error", lang, reason=reason, place=place))
 
@@ -703,11 +706,7 @@ def receipts_view(projection: Projection, lang: str = "zh", unit: Unit | None = 
     """Yearly receipts per party (mean over replications) in one unit, the unit in every header, a totals row."""
     table, amounts = receipts_fen(projection, lang)
     unit = unit or unit_for(table[amounts])
-    note = render("chart_note_join", lang).join(
-        filter(
-            None, (figure_note("mean", lang, n=len(projection.outcomes)), without_upper_note(projection.scenario, lang))
-        )
-    )
+    note = without_upper_note(figure_note("mean", lang, n=len(projection.outcomes)), projection.scenario, lang)
     return view_of(table, amounts, unit, lang, note, render("receipts_view", lang))
 
 
@@ -781,20 +780,19 @@ def _step_detail(step, shown_label: str) -> str:
 
 def terms_table(scenario: Scenario, lang: str) -> pd.DataFrame:
     """The terms an allocation applied, one row per agreement, in words."""
-    from analysis.outputs.presentation import base_rule_name, basis_name, policy_name
+    from analysis.outputs.presentation import base_text, basis_name, policy_name
 
     names = Names(scenario, lang)
     none = render("app_none", lang)
     rows = []
     for a in scenario.agreements:
-        base = base_rule_name(a.base.rule, lang) + (f"（{a.base.year}）" if a.base.rule == "base_year" else "")
         cap, floor = a.cap.origin_cumulative_yuan, a.floor.host_yearly_yuan
         rows.append(
             {
                 render("col_agreement", lang): names.agreement(a.id),
                 render("app_basis", lang): basis_name(a.ratio.basis, lang),
                 render("app_phases", lang): phases_text(a.ratio, lang),
-                render("app_base", lang): base,
+                render("app_base", lang): base_text(a.base, lang),
                 render("app_negative", lang): policy_name(a.negative_increment, lang),
                 render("app_cap_short", lang): none if cap is None else yuan_words(cap, lang),
                 render("app_floor_short", lang): none if floor is None else yuan_words(floor, lang),

@@ -20,7 +20,7 @@ from analysis.outputs.presentation import (
     Names,
     Unit,
     View,
-    base_rule_name,
+    base_text,
     basis_name,
     figure_note,
     header,
@@ -503,7 +503,7 @@ def summary_view(c: Comparison, lang: str = "zh", unit=None):
     note = figure_kind(c, lang)
     if several:
         note += render("figure_range_note", lang)
-    note += render("figure_npv_note", lang, rate=f"{c.discount_rate * 100:g}")
+    note += render("figure_npv_note", lang, rate=percent_text(c.discount_rate))
     return _money_view(table, columns, money, unit, note, render("view_summary", lang), lang)
 
 
@@ -663,11 +663,7 @@ def terms_text(a, lang: str) -> str:
             phases=phases_text(a.ratio, lang),
         )
     ]
-    if a.base.rule == "base_year":
-        key = "step_base_year_grown" if a.base.growth else "step_base_year"
-        parts.append(render(key, lang, year=a.base.year, growth=percent_text(a.base.growth) + "%"))
-    else:
-        parts.append(base_rule_name(a.base.rule, lang))
+    parts.append(base_text(a.base, lang))
     if a.stock_to == "origin":
         parts.append(render("terms_stock_to_origin", lang))
     parts.append(policy_name(a.negative_increment, lang))

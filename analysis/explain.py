@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.outputs.presentation import percent_text
+from analysis.outputs.presentation import Names, base_text
 from sim.errors import InputError, suggestion
 from sim.messages import render
 from sim.scenario import Agreement, Scenario
@@ -44,7 +44,7 @@ def explain(
 
     steps = [Step("total", fen("total")), Step("central", fen("central")), Step("local", fen("total") - fen("central"))]
     for j, level in enumerate(allocation.upper_ids):
-        name = next(u.name for u in scenario.tax_rules.upper_levels if u.id == level)
+        name = Names(scenario, lang).party(level)  # an upper level's name, in the reader's language
         steps.append(Step(f"upper:{level}", int(allocation.upper[cell][j]), name))
     agreement_terms = scenario.agreements[a]
     steps += [
@@ -67,16 +67,12 @@ def explain(
 
 def base_source(a: Agreement, lang: str = "zh") -> str:
     """Where a cell's base came from: the zero rule, or the pool of the base year (grown)."""
-    if a.base.rule == "zero":
-        return render("step_base_zero", lang)
-    if a.base.growth:
-        return render("step_base_year_grown", lang, year=a.base.year, growth=percent_text(a.base.growth) + "%")
-    return render("step_base_year", lang, year=a.base.year)
+    return render("step_base_zero", lang) if a.base.rule == "zero" else base_text(a.base, lang)
 
 
 def label(step: Step, lang: str = "zh") -> str:
     if step.key.startswith("upper:"):
-        return step.detail if lang == "zh" else step.key.split(":", 1)[1]
+        return step.detail
     return render(f"step_{step.key}", lang)
 
 

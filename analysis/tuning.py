@@ -40,7 +40,7 @@ from analysis.projection import (
 from sim.errors import InputError
 from sim.model.activity import industry_values, monthly
 from sim.parameters import value_at
-from sim.scenario import Scenario
+from sim.scenario import Agreement, Scenario
 from sim.sharing.cube import Cube
 from sim.sharing.fiscal import fiscal_balance
 from sim.sharing.split import allocate
@@ -178,11 +178,16 @@ def with_share(scenario: Scenario, index: int, shape: str, x: float) -> Scenario
     return scenario.model_copy(update={"agreements": agreements})
 
 
+def averages_phases(a: Agreement, shape: str) -> bool:
+    """Whether today's ratio, as the shape's parameter, is an average of several phases (`current_share`)."""
+    return shape != "phased" and len(a.ratio.schedule) > 1
+
+
 def current_share(scenario: Scenario, index: int, shape: str) -> float:
     """Today's ratio as the shape's parameter: the first phase's share (`phased`), otherwise the share in force
     averaged over the ten-year window (a single-phase schedule gives its own share)."""
     a = scenario.agreements[index]
-    if shape == "phased" or len(a.ratio.schedule) == 1:
+    if not averages_phases(a, shape):
         return float(a.ratio.schedule[0].origin)
     h = scenario.horizon
     years = np.arange(h.start_year, h.start_year + min(PV_YEARS, h.years))

@@ -521,6 +521,7 @@ MESSAGES.update(
         "app_error": ("输入有误：{reason}（{place}）", "input error: {reason} ({place})"),
         "app_error_at": ("{file}，位置 {where}", "{file}, at {where}"),
         "app_link_error": ("链接有误：{reason}", "link error: {reason}"),
+        "app_error_page": ("输入有误：{reason}", "input error: {reason}"),
         "app_link_error_at": (
             "链接有误：{reason}（链接中的设置 {where}）",
             "link error: {reason} (the link's {where})",
@@ -548,8 +549,8 @@ MESSAGES.update(
             "the shared link nests more than {limit} levels; the default page is shown",
         ),
         "link_tab": (
-            "链接中的页面 {value!r} 不存在，已打开“测算结果”页",
-            "the link's tab {value!r} does not exist; the results are shown",
+            "链接中的页面 {value!r} 不存在，已打开情景的首页",
+            "the link's tab {value!r} does not exist; the scenario's first tab is shown",
         ),
         "link_key": (
             "分享链接含有本页不会写入的项 {name!r}，已打开默认页面",
@@ -817,7 +818,7 @@ MESSAGES.update(
         "wb_note_period": ("期间", "period"),
         "wb_note_figures": ("金额口径", "figures"),
         "wb_note_units": ("金额单位", "units"),
-        "wb_note_sheet": ("“{sheet}”表", "sheet “{sheet}”"),
+        "wb_note_sheet": ("{sheets}表", "sheets {sheets}"),
         "wb_note_sheet_unit": ("{sheet}：{unit}", "{sheet}: {unit}"),
         "wb_note_statistics_units": (
             "统计数据：货币指标 {unit}，人数、户数为个数",
@@ -966,12 +967,11 @@ MESSAGES.update(
         "wb_replication_1": (
             "分配结果、计算明细、统计数据、净财政收益各表，以及 allocation*.csv、net_benefit.csv、statistics*.csv、"
             "ledger.csv、events.csv、projects.csv、assessment.csv 为第 1 次模拟（随机种子 {seed}）的明细；"
-            "“全部模拟汇总”“风险指标”“各协议风险”“逐年风险”“用地结果”各表及 gains_zh.csv（协议增益）、gains.csv、"
-            "replications.csv 覆盖全部 {n} 次模拟",
+            "{sheets}各表及 gains_zh.csv（协议增益）、gains.csv、replications.csv 覆盖全部 {n} 次模拟",
             "the allocation, steps, statistics and net benefit sheets, and allocation*.csv, net_benefit.csv, "
             "statistics*.csv, ledger.csv, events.csv, projects.csv, assessment.csv, are replication 1's detail "
-            "(seed {seed}); the all-replications, risk, risk by agreement, risk by year and land sheets, "
-            "gains_zh.csv (the gains from the agreements), gains.csv and replications.csv cover all {n} replications",
+            "(seed {seed}); the sheets {sheets}, gains_zh.csv (the gains from the agreements), gains.csv and "
+            "replications.csv cover all {n} replications",
         ),
         "report_risk": ("{name}：风险指标", "{name}: risk figures"),
         "report_zone_risk": ("{name}：各协议风险指标", "{name}: risk figures by agreement"),
@@ -1138,8 +1138,8 @@ MESSAGES.update(
         "col_candidate": ("候选", "candidate"),
         "col_candidate_note": ("说明", "note"),
         "tune_why_current_mean": (
-            "现行各期比例在十年内的平均（{phases}）",
-            "today's phases averaged over ten years ({phases})",
+            "现行各期比例在前 {years} 年内的平均（{phases}）",
+            "today's phases averaged over the first {years} years ({phases})",
         ),
         "tune_why_infeasible": ("没有双方都能接受的比例，故无此解", "no ratio both sides accept, so none"),
         "tune_why_none": ("本情景下无此解", "none for this scenario"),

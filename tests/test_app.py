@@ -349,7 +349,7 @@ def test_find_a_ratio_shows_the_candidates_with_the_gains_at_each(app):
     assert {"纳什谈判解", "来源方盈亏平衡", "现行比例"} <= set(candidates["候选"])
     why = dict(zip(candidates["候选"], candidates["说明"], strict=True))  # a blank ratio says why; an average what
     assert why["沙普利值"] == render("tune_shapley_two_parties") and "无行为弹性" in why["合计收益最大"]
-    assert why["现行比例"] == "现行各期比例在十年内的平均（2025–2027 年 60%，2028 年起 50%）"
+    assert why["现行比例"] == "现行各期比例在前 10 年内的平均（2025–2027 年 60%，2028 年起 50%）"
     gain = next(c for c in candidates.columns if c.startswith("南宁片区十年收益现值（"))
     unit = {"亿元": YI, "万元": WAN}[gain.split("（")[1].rstrip("）")]
     row = candidates[candidates["候选"] == "纳什谈判解"].iloc[0]

@@ -162,11 +162,11 @@ def test_the_link_module_refuses_what_the_page_never_writes():
 def test_the_replication_limits_are_the_command_lines():
     assert support.max_replications(10) == min(MAX_REPLICATIONS, MAX_SIMULATED_YEARS // 10)
     assert support.max_replications(100) == MAX_SIMULATED_YEARS // 100
-    support.check_workload(100, 100, "app")
+    support.check_workload(100, 100)
     with pytest.raises(support.InputError, match="simulated years"):
-        support.check_workload(101, 100, "app")
+        support.check_workload(101, 100)
     with pytest.raises(support.InputError, match="replications"):
-        support.check_workload(MAX_REPLICATIONS + 1, 1, "app")
+        support.check_workload(MAX_REPLICATIONS + 1, 1)
 
 
 # ---------------------------------------------------------------- sessions never meet

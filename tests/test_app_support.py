@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -10,6 +12,8 @@ from analysis import app_support as support
 from analysis.outputs.charts import receipts_chart
 from sim.errors import InputError
 from sim.scenario.loading import load_scenario, scenario_data
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_share_links_round_trip_and_garbage_is_refused():
@@ -125,3 +129,17 @@ def test_an_error_says_its_reason_first_and_a_files_place_after_it():
         )
     inside = support.error_text(InputError("link", "agreements.nanning.sunset_year", "share_range", value=2), "zh")
     assert inside == "链接有误：比例 2 应在 0 到 1 之间（链接中的设置 agreements.nanning.sunset_year）"
+
+
+def test_explain_names_the_upper_levels_in_the_readers_language():
+    from analysis.settlement import settle
+    from sim.records.ledger import read_ledger
+
+    example = ROOT / "scenarios" / "example"
+    scenario = load_scenario(example / "guangxi_example.yaml")
+    allocation = settle(scenario, read_ledger(example / "ledger.csv", scenario)).allocation
+    upper = scenario.tax_rules.upper_levels[0]
+    for lang, name in (("zh", upper.name), ("en", upper.name_en or upper.name)):
+        view = support.explain_view(allocation, scenario, ("nanning", 2023, "vat"), lang, "")
+        steps, notes = view.table.iloc[:, 0].tolist(), view.table.iloc[:, 2].tolist()
+        assert name in steps and notes[steps.index(name)] == ""  # named once, in the reader's language

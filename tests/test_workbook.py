@@ -259,7 +259,8 @@ def test_a_runs_notes_name_only_the_sheets_it_has_and_each_sheets_note_once(tmp_
     assert main(["run", str(ROOT / "scenarios/guangxi/nanning.yaml"), "--replications", "3", "--out", str(out)]) == 0
     book = openpyxl.load_workbook(out / "allocation.xlsx")
     rows = list(book["说明"].iter_rows(min_row=2, values_only=True))
-    quoted = set(re.findall(r"“([^”]+)”", " ".join(str(value) for row in rows for value in row if value)))
+    said = " ".join(str(value) for row in rows for value in row if value)
+    quoted = {re.sub(r"（[^（）]*）$", "", name) for name in re.findall(r"“([^“”]+)”", said)}
     sheets = {re.sub(r"（[^（）]*）$", "", name) for name in book.sheetnames}
     assert "全部模拟汇总" in quoted and quoted <= sheets | {"解释数字"}, quoted - sheets  # 解释数字: the app's tab
     assert len(rows) == len(set(rows)), [row for row in rows if rows.count(row) > 1]  # no row said twice

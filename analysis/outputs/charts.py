@@ -652,7 +652,7 @@ def comparison_charts(
         (
             "comparison_npv",
             "npv",
-            render("chart_compare_npv", lang, rate=f"{rate * 100:g}", unit=unit_text),
+            render("chart_compare_npv", lang, rate=presentation.percent_text(rate), unit=unit_text),
             "chart_axis_npv",
         ),
         ("comparison_net", "net_benefit", render("chart_compare_net", lang, unit=unit_text), "chart_axis_net"),

@@ -107,11 +107,25 @@ def phases_text(ratio, lang: str) -> str:
     return ("，" if lang == "zh" else ", ").join(phases)
 
 
+def base_text(base, lang: str) -> str:
+    """An agreement's base in words: the zero rule, or the base year's pool (grown by a yearly rate)."""
+    if base.rule != "base_year":
+        return base_rule_name(base.rule, lang)
+    if base.growth:
+        return render("step_base_year_grown", lang, year=base.year, growth=percent_text(base.growth) + "%")
+    return render("step_base_year", lang, year=base.year)
+
+
 def yuan_words(yuan: object, lang: str) -> str:
-    """A term's amount (yuan, as a scenario writes it) in the unit its size calls for, the unit named: "3.00 万元"."""
-    fen = int(round(float(yuan) * 100))
-    unit = unit_for(fen)
-    return f"{amount_text(fen, unit)} {unit.label(lang)}"
+    """A term's amount (yuan, as a scenario writes it) in the unit its size calls for, exactly, the unit named:
+    "3.00 万元", "1.234567 万元" — a term is a contract's figure, not to be rounded to the unit's decimals."""
+    from decimal import Decimal
+
+    exact = Decimal(str(yuan))
+    unit = unit_for(int(exact * 100))
+    shown = exact * 100 / unit.fen_per
+    decimals = max(unit.decimals, -shown.normalize().as_tuple().exponent)
+    return f"{shown:,.{decimals}f} {unit.label(lang)}"
 
 
 def tick_decimals(values: Iterable[float], most: int) -> int:
@@ -219,15 +233,14 @@ def figure_note(kind: str, lang: str, n: int | None = None, seed: int | None = N
     return render(f"figure_{kind}", lang, n=n, seed=seed)
 
 
-def without_upper_note(scenario, lang: str) -> str:
-    """For a table of central's, the origin's and the host's parts: that the upper levels' parts (自治区本级…) are
-    left out, so nobody adds its rows up to the tax; empty when the scenario has no upper level."""
+def without_upper_note(note: str, scenario, lang: str) -> str:
+    """`note` for a table of central's, the origin's and the host's parts, saying that the upper levels' parts
+    (自治区本级…) are left out, so nobody adds its rows up to the tax (when the scenario has upper levels)."""
     levels = [_named(u.name, u.name_en, lang) for u in scenario.tax_rules.upper_levels]
-    return (
-        render("note_without_upper", lang, names="、".join(levels) if lang == "zh" else ", ".join(levels))
-        if levels
-        else ""
-    )
+    if not levels:
+        return note
+    left_out = render("note_without_upper", lang, names=("、" if lang == "zh" else ", ").join(levels))
+    return render("chart_note_join", lang).join(filter(None, (note, left_out)))
 
 
 def with_total(table: pd.DataFrame, label_column: str, sum_columns: list[str], lang: str) -> pd.DataFrame:

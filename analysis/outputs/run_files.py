@@ -159,7 +159,7 @@ def receipts_view(projection: Projection, lang: str = "zh", unit: Unit | None = 
         }
     )
     note = figure_note("mean", lang, n=n) if n > 1 else figure_note("replication", lang, n=1, seed=projection.seed)
-    note = render("chart_note_join", lang).join(filter(None, (note, without_upper_note(s, lang))))
+    note = without_upper_note(note, s, lang)
     money = tuple(header(part, lang, unit) for part in parts)
     return View(table, unit, money, note, render("receipts_view", lang))
 

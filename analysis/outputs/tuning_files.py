@@ -13,12 +13,12 @@ from matplotlib.figure import Figure
 
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import apply_fonts, language, new_figure, save, saving
-from analysis.outputs.presentation import Names, View, header, in_unit, phases_text, render, unit_for
+from analysis.outputs.presentation import Names, View, header, in_unit, percent_text, phases_text, render, unit_for
 from analysis.outputs.report import table_pages
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
 from analysis.risk import band, probability_positive
-from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, Tuning, formula_weights
+from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, PV_YEARS, Tuning, averages_phases, formula_weights
 
 COLUMNS = (
     "origin_share",
@@ -175,9 +175,10 @@ def candidate_note(t: Tuning, candidate: str, lang: str) -> str:
     """Why a candidate has no ratio, or what today's ratio is when it is an average of several phases."""
     agreement = next(a for a in t.scenario.agreements if a.id == t.agreement)
     if candidate == "current":
-        if t.shape == "phased" or len(agreement.ratio.schedule) == 1:
+        if not averages_phases(agreement, t.shape):
             return ""
-        return render("tune_why_current_mean", lang, phases=phases_text(agreement.ratio, lang))
+        years = min(PV_YEARS, t.scenario.horizon.years)
+        return render("tune_why_current_mean", lang, years=years, phases=phases_text(agreement.ratio, lang))
     if t.candidates[candidate] is not None:
         return ""
     if candidate == "shapley":
@@ -190,7 +191,7 @@ def candidate_note(t: Tuning, candidate: str, lang: str) -> str:
 
 
 def note(t: Tuning, lang: str) -> str:
-    return render("tune_figure_note", lang, rate=f"{t.discount_rate:.1%}", n=t.replications, seed=t.seed)
+    return render("tune_figure_note", lang, rate=percent_text(t.discount_rate) + "%", n=t.replications, seed=t.seed)
 
 
 def chart(t: Tuning, lang: str = "zh") -> Figure:

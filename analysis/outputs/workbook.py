@@ -133,17 +133,18 @@ def write_workbook(
         sheets.append(_statistics_sheet(statistics_table(statistics, scenario, numeric=True), names, lang))
     sheets.append(_balance_sheet(balance_table(balance, scenario, allocation, numeric=True), names, lang))
     h = scenario.horizon
-    earliest = int(allocation.years[allocation.rows.any(axis=(0, 2))].min(initial=h.start_year))
+    before = [int(y) for y in allocation.years[allocation.rows.any(axis=(0, 2))] if y < h.start_year]
     period = render("wb_period", lang, first=h.start_year, last=h.end_year)
-    if earliest < h.start_year:  # a base year's records, settled to find the base, have rows of their own
-        period = render("wb_period_base", lang, first=h.start_year, last=h.end_year, base=earliest)
+    if before:  # base years' records, settled to find the bases, have rows of their own
+        base = ("、" if lang == "zh" else ", ").join(map(str, before))
+        period = render("wb_period_base", lang, first=h.start_year, last=h.end_year, base=base)
     title = render("wb_title_settlement", lang, scenario=names.scenario())
     note = _figure_note(summary, lang)
     for sheet in sheets:
         sheet.note = note + ("；" if lang == "zh" else "; ") + sheet.note if sheet.note else note
-    if "risk" in summary:
-        sheets += _replication_sheets(scenario, summary, lang)
-    sheets.append(_notes_sheet(scenario, summary, sheets, title, period, note, lang))
+    over = _replication_sheets(scenario, summary, lang) if "risk" in summary else []
+    sheets += over
+    sheets.append(_notes_sheet(scenario, summary, sheets, over, title, period, note, lang))
     write_sheets(path, sheets, title, period)
 
 
@@ -162,14 +163,14 @@ def _replication_sheets(scenario: Scenario, summary: dict, lang: str) -> list[Sh
     from analysis import risk
 
     views = [
-        ("wb_sheet_replications", risk.replications_view(scenario, summary, lang)),
-        ("wb_sheet_risk", risk.risk_view(scenario, summary, lang)),
-        ("wb_sheet_zone_risk", risk.zone_risk_view(scenario, summary, lang)),
-        ("wb_sheet_risk_years", risk.risk_years_view(scenario, summary, lang)),
-        ("wb_sheet_land", risk.land_view(scenario, summary, lang)),
+        ("replications", risk.replications_view(scenario, summary, lang)),
+        ("risk", risk.risk_view(scenario, summary, lang)),
+        ("zone_risk", risk.zone_risk_view(scenario, summary, lang)),
+        ("risk_years", risk.risk_years_view(scenario, summary, lang)),
+        ("land", risk.land_view(scenario, summary, lang)),
     ]
     return [
-        view_sheet(render(key, lang, unit=view.unit.label(lang) if view.unit else ""), view, lang)
+        view_sheet(render(f"wb_sheet_{key}", lang, unit=view.unit.label(lang) if view.unit else ""), view, lang)
         for key, view in views
         if view.money and len(view.table)
     ]
@@ -351,8 +352,17 @@ def _total_row(
 
 
 def _notes_sheet(
-    scenario: Scenario, summary: dict, sheets: list[Sheet], title: str, period: str, note: str, lang: str
+    scenario: Scenario,
+    summary: dict,
+    sheets: list[Sheet],
+    over: list[Sheet],
+    title: str,
+    period: str,
+    note: str,
+    lang: str,
 ) -> Sheet:
+    """说明: title, period, what the figures are, each sheet's unit or own note (once, with the sheets it is the
+    note of), the inputs and checksums; for a run, which sheets are replication 1's and which (`over`) cover all."""
     names = Names(scenario, lang)
     rows: list[list[object]] = [
         [render("wb_note_title", lang), title],
@@ -360,21 +370,25 @@ def _notes_sheet(
         [render("wb_note_period", lang), period],
         [render("wb_note_figures", lang), note],
     ]
+    own: dict[str, list[str]] = {}  # a note of sheets of their own kind (counts, shares, all replications): sheets
+    join = "；" if lang == "zh" else "; "
     for sheet in sheets:
         match = re.search(r"[（(]([^（）()]+)[）)]$", sheet.name)
         if match:
             unit = render("wb_note_sheet_unit", lang, sheet=sheet.name, unit=match[1])
             rows.append([render("wb_note_units", lang), unit])
-        elif sheet.note and sheet.note != note:  # a sheet of its own kind (counts, shares): named, with its note
-            rows.append([render("wb_note_sheet", lang, sheet=sheet.name), sheet.note])
+        elif sheet.note and sheet.note != note:
+            own.setdefault(sheet.note.removeprefix(note + join), []).append(sheet.name)
+    for text, named in own.items():  # each once, with every sheet it is the note of
+        rows.append([render("wb_note_sheet", lang, sheets="".join(f"“{n}”" for n in named)), text])
     for role, source in summary.get("inputs", {}).items():
         label = render(f"wb_input_{role}", lang) if f"wb_input_{role}" in MESSAGES else role
         rows.append([render("wb_note_input", lang, role=label), f"{source['file']}（SHA-256 {source['sha256']}）"])
     if "replication_1" in summary:
         n = summary.get("replications", 1)
-        rows.append(
-            [render("wb_note_replication_1", lang), render("wb_replication_1", lang, seed=summary["seed"], n=n)]
-        )
+        named = "".join(f"“{x.name}”" for x in over)
+        text = render("wb_replication_1", lang, seed=summary["seed"], n=n, sheets=named)
+        rows.append([render("wb_note_replication_1", lang), text])
     rows += [
         [render("wb_note_sha256", lang), summary["scenario_sha256"]],
         [render("wb_note_version", lang), summary["version"]],
