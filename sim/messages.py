@@ -516,7 +516,6 @@ MESSAGES.update(
         "app_statistics": ("统计数据归属", "statistics credited"),
         "app_net": ("净财政收益（万元）", "net fiscal benefit (10k yuan)"),
         "app_part": ("去向", "part"),
-        "app_amount_yuan": ("金额（元）", "amount (yuan)"),
         "app_report": ("比较报告（PDF）", "comparison report (PDF)"),
         "app_error": ("输入有误：{reason}（{place}）", "input error: {reason} ({place})"),
         "app_error_at": ("{file}，位置 {where}", "{file}, at {where}"),
