@@ -763,19 +763,12 @@ def explain_view(allocation: Allocation, scenario: Scenario, cell: tuple[str, in
         {
             step: [label(s, lang) for s in steps],
             amount: [np.nan if s.fen is None else s.fen for s in steps],
-            detail: [_step_detail(s, label(s, lang)) for s in steps],
+            # the ratio as a percentage; where the base came from, where the stock went
+            detail: [percent_text(s.detail) + "%" if s.key == "ratio" and s.detail else s.detail for s in steps],
         }
     )
     named = render("app_explain_note", lang, cell=cell_label(cell, Names(scenario, lang), lang), note=note)
     return view_of(table, [amount], YUAN, lang, named, render("app_explain_title", lang))
-
-
-def _step_detail(step, shown_label: str) -> str:
-    """What a step's note adds to its label: the ratio as a percentage, where the base came from; nothing when it
-    would repeat the label (an upper level's name)."""
-    if step.key == "ratio" and step.detail:
-        return percent_text(step.detail) + "%"
-    return "" if step.detail == shown_label else step.detail
 
 
 def terms_table(scenario: Scenario, lang: str) -> pd.DataFrame:

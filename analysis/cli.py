@@ -321,9 +321,7 @@ def _explain(args: argparse.Namespace) -> int:
     print(f"{args.agreement} {args.year} {args.tax}")
     for step in steps:
         value = step.detail if step.fen is None else yuan_text(step.fen)
-        note = (
-            f"  ({step.detail})" if step.fen is not None and step.detail and not step.key.startswith("upper:") else ""
-        )
+        note = f"  ({step.detail})" if step.fen is not None and step.detail else ""
         print(f"  {label(step, args.lang):<{width}}{value:>20}{note}")
     return 0
 

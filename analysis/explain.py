@@ -24,6 +24,7 @@ class Step:
     key: str  # message key of the step's label
     fen: int | None  # None for the ratio
     detail: str = ""
+    name: str = ""  # the label when it is not a message: an upper level's name, in the reader's language
 
 
 def explain(
@@ -43,9 +44,9 @@ def explain(
         return int(getattr(allocation, name)[cell])
 
     steps = [Step("total", fen("total")), Step("central", fen("central")), Step("local", fen("total") - fen("central"))]
+    names = Names(scenario, lang)  # an upper level's name, in the reader's language
     for j, level in enumerate(allocation.upper_ids):
-        name = Names(scenario, lang).party(level)  # an upper level's name, in the reader's language
-        steps.append(Step(f"upper:{level}", int(allocation.upper[cell][j]), name))
+        steps.append(Step(f"upper:{level}", int(allocation.upper[cell][j]), name=names.party(level)))
     agreement_terms = scenario.agreements[a]
     steps += [
         Step("pool", fen("pool")),
@@ -71,9 +72,7 @@ def base_source(a: Agreement, lang: str = "zh") -> str:
 
 
 def label(step: Step, lang: str = "zh") -> str:
-    if step.key.startswith("upper:"):
-        return step.detail
-    return render(f"step_{step.key}", lang)
+    return step.name or render(f"step_{step.key}", lang)
 
 
 def tuned_ratio(tuning, share: float | None = None, lang: str = "zh") -> list[tuple[str, str]]:
