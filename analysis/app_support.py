@@ -52,6 +52,7 @@ from analysis.outputs.presentation import (
     without_upper_note,
     yuan_words,
 )
+from analysis.outputs.styles import HOST_COLOUR, ORIGIN_COLOUR, PALETTE, TOTAL_COLOUR, UPPER_COLOUR, dashes
 from analysis.outputs.tables import csv_text
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
 from analysis.settlement import Settlement
@@ -877,8 +878,6 @@ def statistics_view(stats, scenario: Scenario, lang: str) -> View | None:
 # library to load or run in the browser, so a ratio edit redraws them within the edit's time budget. The
 # files people download (PNG, SVG, PDF) are the matplotlib charts of `analysis.outputs.charts`.
 
-ORIGIN_COLOUR, HOST_COLOUR, CENTRAL_COLOUR, UPPER_COLOUR = "#c0392b", "#2471a3", "#555555", "#999999"
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif"
 
 
@@ -934,13 +933,10 @@ class _Svg:
         )
 
 
-# the k-th line of a panel: solid, then dashed, dotted…, so that lines with equal values (a 50:50 split, two
-# designs alike from some year on) still show each other — as the matplotlib charts draw the host dashed
-DASHES = ("", "7 4", "2 3", "9 3 2 3")
-
-
 def _dash(k: int) -> str:
-    return f' stroke-dasharray="{DASHES[k % len(DASHES)]}"' if k % len(DASHES) else ""
+    """The k-th line's dashes (`styles.dashes`), for the page's lines 2 px wide."""
+    pattern = " ".join(f"{length * 2:g}" for length in dashes(k))
+    return f' stroke-dasharray="{pattern}"' if pattern else ""
 
 
 def _legend(svg: _Svg, items: list[tuple[str, str]], x: float, y: float, lines: bool = False) -> None:
@@ -1075,7 +1071,7 @@ def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> s
     for x, ((ident, label, _), value) in enumerate(zip(parts, values, strict=True)):
         top, bottom = (value, 0.0) if x == 0 else (level, level - value)
         level = value if x == 0 else level - value
-        colour = {"total": CENTRAL_COLOUR, "origin": ORIGIN_COLOUR, "host": HOST_COLOUR}.get(ident, UPPER_COLOUR)
+        colour = {"total": TOTAL_COLOUR, "origin": ORIGIN_COLOUR, "host": HOST_COLOUR}.get(ident, UPPER_COLOUR)
         bx = left + x * slot + slot * 0.2
         y1, y2 = sorted((py(top), py(bottom)))
         amount = f"{_number(value, unit.decimals)} {unit.label(lang)}"
@@ -1091,7 +1087,7 @@ def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> s
 def split_svg(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit) -> str:
     """Where each agreement's tax went over the years settled: central, each upper level, origin, host."""
     names = Names(scenario, lang)
-    parts = [(render("step_central", lang), allocation.central.sum(axis=(1, 2)), CENTRAL_COLOUR)]
+    parts = [(render("step_central", lang), allocation.central.sum(axis=(1, 2)), TOTAL_COLOUR)]
     parts += [
         (names.party(level), allocation.upper[..., j].sum(axis=(1, 2)), UPPER_COLOUR)
         for j, level in enumerate(allocation.upper_ids)

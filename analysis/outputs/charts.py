@@ -47,49 +47,23 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox, ScaledTranslation
 
 from analysis.outputs import presentation
+from analysis.outputs.drawing import write_chart
 from analysis.outputs.presentation import Names, amount_text, figure_note, in_unit, with_unit
+from analysis.outputs.styles import (
+    HOST_COLOUR,
+    ORIGIN_COLOUR,
+    PALETTE,
+    PALETTE_20,
+    TOTAL_COLOUR,
+    UPPER_COLOUR,
+    dashes,
+)
 from sim.messages import render
 from sim.scenario import Scenario
 
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Droid Sans Fallback")
 DPI = 150  # saved PNGs; figure sizes below are in inches
-ORIGIN_COLOUR, HOST_COLOUR = "#c0392b", "#2471a3"
-PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
-_TAB20 = (
-    "#1f77b4",
-    "#aec7e8",
-    "#ff7f0e",
-    "#ffbb78",
-    "#2ca02c",
-    "#98df8a",
-    "#d62728",
-    "#ff9896",
-    "#9467bd",
-    "#c5b0d5",
-    "#8c564b",
-    "#c49c94",
-    "#e377c2",
-    "#f7b6d2",
-    "#7f7f7f",
-    "#c7c7c7",
-    "#bcbd22",
-    "#dbdb8d",
-    "#17becf",
-    "#9edae5",
-)
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<")
-LINESTYLES = ("-", "--", ":", "-.")
 END_LABEL = "end_label"  # gid of the names written at line ends
 VALUE_LABEL = "value_label"  # gid of the amounts written on bars
 GRID = {"colors": "#b0b0b0", "linewidths": 0.8, "alpha": 0.3}  # as `ax.grid(alpha=0.3)` draws it
@@ -274,15 +248,9 @@ def _numbered_ids(svg: bytes) -> bytes:
 SAVED = ("png", "svg")  # the formats a chart is saved in
 
 
-def save(fig: Figure, stem: Path, formats: tuple[str, ...] = SAVED, close: bool = True) -> list[Path]:
-    """Write the figure in each format, byte-identical for the same data. `close` is kept for callers: figures
-    made here are not registered with pyplot, so there is nothing to close."""
-    paths = []
-    for fmt in formats:
-        path = Path(stem).with_suffix(f".{fmt}")
-        path.write_bytes(figure_bytes(fig, fmt))
-        paths.append(path)
-    return paths
+def save(fig: Figure, stem: Path, formats: tuple[str, ...] = SAVED) -> list[Path]:
+    """Write the figure in each format, byte-identical for the same data."""
+    return write_chart({fmt: figure_bytes(fig, fmt) for fmt in formats}, stem)
 
 
 # ---------------------------------------------------------------- small helpers
@@ -306,6 +274,11 @@ class _Numbers(Formatter):
 
     def __call__(self, x, pos=None) -> str:
         return self._text(x, self.decimals)
+
+
+def _line(k: int) -> str | tuple[int, tuple[float, ...]]:
+    """The k-th line's style (`styles.dashes`), as matplotlib takes it."""
+    return (0, dashes(k)) if dashes(k) else "-"
 
 
 def _width_em(text: str) -> float:
@@ -537,7 +510,8 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh", *
     handles = {}
     for i, a in enumerate(agreements):
         ax = panels[i]
-        for column, role, party, colour in ((1, "origin", a.origin, ORIGIN_COLOUR), (2, "host", a.host, HOST_COLOUR)):
+        parties = ((1, "origin", a.origin, ORIGIN_COLOUR), (2, "host", a.host, HOST_COLOUR))
+        for k, (column, role, party, colour) in enumerate(parties):
             values = in_unit(receipts[:, i, :, column], unit)
             if replicated:
                 low, mid, high = np.percentile(values, [5, 50, 95], axis=0)
@@ -553,7 +527,7 @@ def receipts_chart(scenario: Scenario, receipts: np.ndarray, lang: str = "zh", *
                 marker="o",
                 markersize=3 if single else 2,
                 linewidth=1.6 if role == "origin" else 1.2,
-                linestyle="-" if role == "origin" else "--",
+                linestyle=_line(k),
             )
         ax.yaxis.set_major_formatter(_Numbers(unit.decimals))
         if single:
@@ -615,10 +589,7 @@ def comparison_charts(
     unit_text = unit.label(lang)
     designs = list(dict.fromkeys(summary["scenario"]))
     # colour, marker and dashes of their own, so that designs alike from some year on still show each other
-    style_of = {
-        d: (PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)], LINESTYLES[k % len(LINESTYLES)])
-        for k, d in enumerate(designs)
-    }
+    style_of = {d: (PALETTE[k % len(PALETTE)], MARKERS[k % len(MARKERS)], _line(k)) for k, d in enumerate(designs)}
     note = [figure_note("mean", lang, n=replications)] if replications else []
     figures = {}
 
@@ -724,7 +695,9 @@ def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figu
     ax.set_ylim(low - (0.06 * span if low < 0 else 0.0), high + 0.1 * span)
     last = len(parts) - 1
     for x, ((bottom, height), text) in enumerate(zip(bars, texts, strict=True)):
-        colour = "#555555" if x == 0 else ORIGIN_COLOUR if x == last - 1 else HOST_COLOUR if x == last else "#999999"
+        colour = (
+            TOTAL_COLOUR if x == 0 else ORIGIN_COLOUR if x == last - 1 else HOST_COLOUR if x == last else UPPER_COLOUR
+        )
         ax.bar(x, height, bottom=bottom, width=0.6, color=colour)
         top = max(bottom, bottom + height)
         if abs(height) >= 0.1 * span:
@@ -787,7 +760,7 @@ def assessment_chart(
     rows = max(1, len(zones))
     fig = new_figure((10, ASSESSMENT_LAYOUT["figure"] + ASSESSMENT_LAYOUT["points"] + 0.24 * rows), layout="none")
     top, bottom, bar_axes = (fig.add_axes((0, 0, 1, 1)) for _ in range(3))  # placed by `_assessment_layout`
-    palette = PALETTE if len(zones) <= len(PALETTE) else _TAB20
+    palette = PALETTE if len(zones) <= len(PALETTE) else PALETTE_20
     colours = {z: palette[k % len(palette)] for k, z in enumerate(zones)}
     every = np.array([p for z in points for p, _ in points[z].values()], dtype=float)
     ends, dots = [], []  # dots: (year, points, passed, colour), all zones, drawn as two collections
@@ -827,8 +800,8 @@ def assessment_chart(
     )  # fmt: skip
     top.legend(
         handles=[
-            Line2D([], [], marker="o", linestyle="", color="#555555", markersize=5),
-            Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="#c0392b"),
+            Line2D([], [], marker="o", linestyle="", color=TOTAL_COLOUR, markersize=5),
+            Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=_RING["edgecolor"]),
             Line2D([], [], color="black", linestyle="--"),
         ],
         labels=[render("chart_passed", lang), render("chart_failed", lang), pass_text],

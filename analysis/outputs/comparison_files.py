@@ -130,6 +130,6 @@ def write_comparison(c: Comparison, out: Path, lang: str = "zh") -> dict[str, Pa
         charts = comparison_charts(yearly, summary, names, c.discount_rate, lang, replications=replications)
         charts.update(_assessment_charts(c, lang))
         for name, fig in charts.items():
-            save(fig, folder / name, close=False)
+            save(fig, folder / name)
         write_report(folder / "report.pdf", c, views, charts, lang)
     return {p.name: out / p.name for p in sorted(Path(out).iterdir())}

@@ -50,8 +50,15 @@ def drawing(workers: int = 2) -> Iterator[Callable[..., Future]]:
 
 def save_drawn(job: Future, stem: Path) -> None:
     """Wait for a chart `draw` started (raising what its drawing raised) and write it as `stem`.png, `stem`.svg."""
-    for fmt, data in job.result().items():
-        Path(stem).with_suffix(f".{fmt}").write_bytes(data)
+    write_chart(job.result(), stem)
+
+
+def write_chart(drawn: dict[str, bytes], stem: Path) -> list[Path]:
+    """A chart's bytes in each format (`charts.figure_bytes`) written as `stem`.<format>."""
+    paths = [Path(stem).with_suffix(f".{fmt}") for fmt in drawn]
+    for path, data in zip(paths, drawn.values(), strict=True):
+        path.write_bytes(data)
+    return paths
 
 
 def _draw(chart: str, args: tuple, kwargs: dict) -> dict[str, bytes]:

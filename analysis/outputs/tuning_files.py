@@ -15,6 +15,7 @@ from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import apply_fonts, language, new_figure, save, saving
 from analysis.outputs.presentation import Names, View, header, in_unit, percent_text, phases_text, render, unit_for
 from analysis.outputs.report import table_pages
+from analysis.outputs.styles import HOST_COLOUR, ORIGIN_COLOUR
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
 from analysis.risk import band, probability_positive
@@ -32,7 +33,7 @@ COLUMNS = (
     "host_positive",
 )
 MONEY = ("origin_gain", "host_gain", "origin_gain_p5", "origin_gain_p95", "host_gain_p5", "host_gain_p95")
-COLOURS = {"origin": "#1f77b4", "host": "#d62728"}
+COLOURS = {"origin": ORIGIN_COLOUR, "host": HOST_COLOUR}  # as in every chart of receipts
 
 
 def table(t: Tuning) -> pd.DataFrame:
