@@ -414,6 +414,29 @@ def test_labels_that_do_not_collide_stay_at_their_line_ends():
         assert min(abs(y - e) for e in ends) < 1e-6 * max(ends)
 
 
+def test_the_page_and_the_exported_chart_dash_each_design_alike():
+    """The same design's line has the same dash pattern (relative to its width) on the page as in the PNG an
+    official downloads, so that a design keeps its look from one to the other."""
+    import re
+
+    from analysis.app_support import compare_svg
+    from analysis.outputs.presentation import WAN
+
+    yearly, summary, names = _designs(4, close=False)
+    fig = comparison_charts(yearly, summary, names, 0.03)["comparison_yearly"]
+    exported = []
+    for line in fig.axes[0].get_lines():
+        if len(line.get_xdata()) > 2:
+            _, pattern = line._dash_pattern  # scaled by the line's width, as drawn
+            exported.append(tuple(round(v / line.get_linewidth(), 3) for v in pattern or ()))
+    page = []
+    for polyline in re.findall(r"<polyline [^>]*>", compare_svg(yearly, names, "zh", WAN))[:4]:
+        width = float(re.search(r'stroke-width="([\d.]+)"', polyline)[1])
+        dashes = re.search(r'stroke-dasharray="([^"]+)"', polyline)
+        page.append(tuple(round(float(v) / width, 3) for v in dashes[1].split()) if dashes else ())
+    assert exported == page
+    assert len(set(page)) == 4  # four designs, four patterns
+
 def test_spread_keeps_order_gaps_and_bounds():
     heights = [0.1] * 5
     placed = spread([0.5] * 5, heights)

@@ -452,3 +452,21 @@ def test_explain_of_a_tuning_folder_gives_each_partys_gain_and_break_even(tmp_pa
     assert main([*explain[:-4], "--share", "0.123"]) == 2
     assert main([*explain[:4], "--agreement", "other", "--share", "0.5"]) == 2
     assert main(["explain", str(ROOT / "scenarios/guangxi/qinzhou.yaml"), *explain[2:]]) == 2
+
+
+def test_tuning_chart_draws_each_party_in_the_colour_the_receipts_chart_does(tuned, nanning):
+    """An official reads one chart after the other: the origin must not be red in one and blue in the next."""
+    from matplotlib.colors import to_hex
+
+    from analysis.outputs.charts import receipts_chart
+    from analysis.outputs.presentation import Names
+    from analysis.outputs.tuning_files import chart
+
+    years = nanning.horizon.years
+    origin_line, host_line = receipts_chart(nanning, np.ones((1, 1, years, 3), np.int64)).axes[0].get_lines()
+    drawn = {line.get_label(): to_hex(line.get_color()) for line in chart(tuned).axes[0].get_lines()}
+    names = Names(nanning, "zh")
+    origin, host = tuned.party_ids
+    assert drawn[names.party(origin)] == to_hex(origin_line.get_color())
+    assert drawn[names.party(host)] == to_hex(host_line.get_color())
+    assert drawn[names.party(origin)] != drawn[names.party(host)]
