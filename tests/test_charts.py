@@ -437,6 +437,7 @@ def test_the_page_and_the_exported_chart_dash_each_design_alike():
     assert exported == page
     assert len(set(page)) == 4  # four designs, four patterns
 
+
 def test_spread_keeps_order_gaps_and_bounds():
     heights = [0.1] * 5
     placed = spread([0.5] * 5, heights)
