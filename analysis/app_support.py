@@ -52,7 +52,7 @@ from analysis.outputs.presentation import (
     without_upper_note,
     yuan_words,
 )
-from analysis.outputs.styles import HOST_COLOUR, ORIGIN_COLOUR, PALETTE, TOTAL_COLOUR, UPPER_COLOUR, dashes
+from analysis.outputs.styles import HOST_COLOUR, NEUTRAL_COLOUR, ORIGIN_COLOUR, PALETTE, UPPER_COLOUR, dashes
 from analysis.outputs.tables import csv_text
 from analysis.projection import CENTRAL, HOST, ORIGIN, Projection, project, resplit, simulation_key
 from analysis.settlement import Settlement
@@ -1071,7 +1071,7 @@ def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> s
     for x, ((ident, label, _), value) in enumerate(zip(parts, values, strict=True)):
         top, bottom = (value, 0.0) if x == 0 else (level, level - value)
         level = value if x == 0 else level - value
-        colour = {"total": TOTAL_COLOUR, "origin": ORIGIN_COLOUR, "host": HOST_COLOUR}.get(ident, UPPER_COLOUR)
+        colour = {"total": NEUTRAL_COLOUR, "origin": ORIGIN_COLOUR, "host": HOST_COLOUR}.get(ident, UPPER_COLOUR)
         bx = left + x * slot + slot * 0.2
         y1, y2 = sorted((py(top), py(bottom)))
         amount = f"{_number(value, unit.decimals)} {unit.label(lang)}"
@@ -1087,7 +1087,7 @@ def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> s
 def split_svg(allocation: Allocation, scenario: Scenario, lang: str, unit: Unit) -> str:
     """Where each agreement's tax went over the years settled: central, each upper level, origin, host."""
     names = Names(scenario, lang)
-    parts = [(render("step_central", lang), allocation.central.sum(axis=(1, 2)), TOTAL_COLOUR)]
+    parts = [(render("step_central", lang), allocation.central.sum(axis=(1, 2)), NEUTRAL_COLOUR)]
     parts += [
         (names.party(level), allocation.upper[..., j].sum(axis=(1, 2)), UPPER_COLOUR)
         for j, level in enumerate(allocation.upper_ids)

@@ -51,10 +51,10 @@ from analysis.outputs.drawing import write_chart
 from analysis.outputs.presentation import Names, amount_text, figure_note, in_unit, with_unit
 from analysis.outputs.styles import (
     HOST_COLOUR,
+    NEUTRAL_COLOUR,
     ORIGIN_COLOUR,
     PALETTE,
     PALETTE_20,
-    TOTAL_COLOUR,
     UPPER_COLOUR,
     dashes,
 )
@@ -696,7 +696,7 @@ def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figu
     last = len(parts) - 1
     for x, ((bottom, height), text) in enumerate(zip(bars, texts, strict=True)):
         colour = (
-            TOTAL_COLOUR if x == 0 else ORIGIN_COLOUR if x == last - 1 else HOST_COLOUR if x == last else UPPER_COLOUR
+            NEUTRAL_COLOUR if x == 0 else ORIGIN_COLOUR if x == last - 1 else HOST_COLOUR if x == last else UPPER_COLOUR
         )
         ax.bar(x, height, bottom=bottom, width=0.6, color=colour)
         top = max(bottom, bottom + height)
@@ -800,7 +800,7 @@ def assessment_chart(
     )  # fmt: skip
     top.legend(
         handles=[
-            Line2D([], [], marker="o", linestyle="", color=TOTAL_COLOUR, markersize=5),
+            Line2D([], [], marker="o", linestyle="", color=NEUTRAL_COLOUR, markersize=5),
             Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor=_RING["edgecolor"]),
             Line2D([], [], color="black", linestyle="--"),
         ],

@@ -5,7 +5,7 @@ in the report handed on. No plotting library here: the page imports it without m
 from __future__ import annotations
 
 ORIGIN_COLOUR, HOST_COLOUR = "#c0392b", "#2471a3"
-TOTAL_COLOUR, UPPER_COLOUR = "#555555", "#999999"  # the total's bar; the upper levels' parts
+NEUTRAL_COLOUR, UPPER_COLOUR = "#555555", "#999999"  # the total, central's part, a key for any colour; upper levels
 PALETTE = (  # one colour per design or zone, in order (matplotlib's "tab10")
     "#1f77b4",
     "#ff7f0e",
