@@ -500,13 +500,13 @@ if computed is not None and results_tab.open:
 
         downloads("receipts", view.title, view, receipts_figure)
         show_view(view)
-        st.image(support.waterfall_svg(parts, lang, unit))
+        st.image(support.waterfall_svg(parts, lang, unit, first=n > 1))
         flow = support.waterfall_view(parts, unit, lang, figure_note("replication", lang, n=n, seed=seed_of_first))
 
-        def waterfall_figure(parts=parts):
+        def waterfall_figure(parts=parts, first=n > 1):
             from analysis.outputs.charts import waterfall_chart
 
-            return waterfall_chart(parts, lang)
+            return waterfall_chart(parts, lang, first=first)
 
         downloads("waterfall", t("app_waterfall_title"), flow, waterfall_figure)
         show_view(flow)

@@ -1048,14 +1048,16 @@ def receipts_svg(projection: Projection, lang: str, unit: Unit) -> str:
     return svg.done()
 
 
-def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit) -> str:
-    """Total tax falling step by step to central, each upper level, origin and host, each bar with its amount."""
+def waterfall_svg(parts: list[tuple[str, str, int]], lang: str, unit: Unit, first: bool = False) -> str:
+    """Total tax falling step by step to central, each upper level, origin and host, each bar with its amount;
+    titled as replication 1's when the parts are (`first`) and the page's other figures are means."""
     values = [fen / unit.fen_per for *_, fen in parts]
     ticks = nice_ticks(0.0, max(values[0], 0.0))
     width, height = 860, 300
     left, right, upper, lower = 74, width - 10, 40, height - 40
-    svg = _Svg(width, height, render("chart_waterfall", lang, unit=unit.label(lang)), lang)
-    svg.text(width / 2, 16, render("chart_waterfall", lang, unit=unit.label(lang)), 13, "middle", font_weight="600")
+    title = render("chart_waterfall_first" if first else "chart_waterfall", lang, unit=unit.label(lang))
+    svg = _Svg(width, height, title, lang)
+    svg.text(width / 2, 16, title, 13, "middle", font_weight="600")
 
     def py(v: float) -> float:
         return lower - (lower - upper) * (v / ticks[-1])

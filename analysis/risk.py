@@ -421,7 +421,7 @@ def risk_view(scenario, summary: dict, lang: str = "zh"):
         }
     )
     shown = tuple(h for h in table.columns if h != header("party", lang))
-    note = render("figure_over_replications", lang, n=risk["replications"])
+    note = render("figure_over_replications_risk", lang, n=risk["replications"])
     return View(table, unit, shown, note, render("view_risk", lang))
 
 
@@ -454,7 +454,7 @@ def zone_risk_view(scenario, summary: dict, lang: str = "zh"):
             **{header(k, lang): v for k, v in columns.items()},
         }
     )
-    note = render("figure_over_replications", lang, n=risk["replications"])
+    note = render("figure_over_replications_share", lang, n=risk["replications"])
     return View(table, None, tuple(header(k, lang) for k in columns), note, render("view_zone_risk", lang))
 
 
@@ -492,7 +492,7 @@ def risk_years_view(scenario, summary: dict, lang: str = "zh"):
             **{header(k, lang): v for k, v in columns.items()},
         }
     )
-    note = render("figure_over_replications", lang, n=risk["replications"])
+    note = render("figure_over_replications_share", lang, n=risk["replications"])
     return View(table, None, tuple(header(k, lang) for k in columns), note, render("view_risk_years", lang))
 
 
@@ -511,7 +511,7 @@ def land_view(scenario, summary: dict, lang: str = "zh"):
             **{header(q, lang): [land[k][q] for k in land] for q in ("median", "p5", "p95")},
         }
     )
-    note = render("figure_over_replications", lang, n=over["replications"])
+    note = render("figure_over_replications_values", lang, n=over["replications"])
     money = tuple(header(q, lang) for q in ("median", "p5", "p95"))
     decimals = tuple(2 if k in HECTARES else 0 for k in land)  # counts of projects whole, even a percentile of them
     return View(table, None, money, note, render("view_land", lang), row_decimals=decimals)

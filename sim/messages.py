@@ -490,12 +490,12 @@ MESSAGES.update(
         "app_referral": ("来源方推介弹性", "origin referral elasticity"),
         "app_service": ("承接方供地服务弹性", "host land and service elasticity"),
         "app_resplit": (
-            "比例调整：已用缓存的模拟重新分配，用时 {ms} 毫秒",
-            "ratio change: re-split the cached simulation in {ms} ms",
+            "按当前条款重新分配已缓存的模拟，用时 {ms} 毫秒",
+            "the cached simulation re-split by the current terms in {ms} ms",
         ),
         "app_simulated": (
-            "已重新模拟（行为或模型改变），用时 {s} 秒",
-            "re-simulated (behaviour or model changed) in {s} s",
+            "已模拟，用时 {s} 秒（只有比例之外的设定改变时才需重新模拟）",
+            "simulated in {s} s (simulated again only when something other than the terms changes)",
         ),
         "app_total_origin": ("来源方合计", "origin in all"),
         "app_total_host": ("承接方合计", "host in all"),
@@ -625,6 +625,10 @@ MESSAGES.update(
         "chart_waterfall": (
             "税收去向：从税收合计到各方（{unit}）",
             "where the tax goes, from the total to each party ({unit})",
+        ),
+        "chart_waterfall_first": (  # beside figures that are means over replications: say it is one of them
+            "税收去向（第 1 次模拟）：从税收合计到各方（{unit}）",
+            "where the tax goes in replication 1, from the total to each party ({unit})",
         ),
         "chart_compare_cumulative": ("各方案{role}累计分成（{unit}）", "{role} cumulative receipts by design ({unit})"),
         "part_origin": ("来源方", "origin"),
@@ -957,6 +961,19 @@ MESSAGES.update(
             "over all {n} replications: amounts are medians and 5th and 95th percentiles, probabilities the share "
             "of replications in which it happens",
         ),
+        "figure_over_replications_risk": (
+            "基于全部 {n} 次模拟：金额为中位数，在险值为第 5 百分位数，概率为出现该结果的模拟次数占比",
+            "over all {n} replications: amounts are medians, the value at risk the 5th percentile, probabilities "
+            "the share of replications in which it happens",
+        ),
+        "figure_over_replications_share": (
+            "基于全部 {n} 次模拟：概率为出现该结果的模拟次数占比",
+            "over all {n} replications: probabilities are the share of replications in which it happens",
+        ),
+        "figure_over_replications_values": (
+            "基于全部 {n} 次模拟：各项为中位数及5%、95%分位数",
+            "over all {n} replications: each figure's median and 5th and 95th percentiles",
+        ),
         "wb_sheet_replications": ("全部模拟汇总（{unit}）", "All replications ({unit})"),
         "wb_sheet_risk": ("风险指标（{unit}）", "Risk ({unit})"),
         "wb_sheet_zone_risk": ("各协议风险", "Risk by agreement"),
@@ -1106,7 +1123,7 @@ MESSAGES.update(
         "tune_candidate_nash": ("纳什谈判解", "Nash bargaining"),
         "tune_candidate_shapley": ("沙普利值", "Shapley value"),
         "tune_candidate_joint": ("合计收益最大", "joint gain maximum"),
-        "tune_candidate_host_share": ("承接方收益最大", "host's best"),
+        "tune_candidate_host_share": ("可行范围内承接方收益最大", "host's best within the feasible range"),
         "tune_candidate_break_even_origin": ("来源方盈亏平衡", "origin breaks even"),
         "tune_candidate_break_even_host": ("承接方盈亏平衡", "host breaks even"),
         "tune_candidate_formula": ("三因素公式", "apportionment formula"),

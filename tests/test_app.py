@@ -47,7 +47,7 @@ def totals(at: AppTest) -> list[str]:
 def test_the_default_page_simulates_once_then_resplits(app):
     assert app.title[0].value == "自贸试验区协同发展区税收分享测算"
     # simulated, or re-split when an earlier session has simulated it already (the cache is shared by sessions)
-    assert ("已重新模拟" in app.info[0].value or "重新分配" in app.info[0].value) and len(totals(app)) == 3
+    assert ("已模拟" in app.info[0].value or "重新分配" in app.info[0].value) and len(totals(app)) == 3
     app.selectbox(key="nanning-negative").set_value("share").run()
     assert "重新分配" in app.info[0].value and app.session_state["timing"]["how"] == "resplit"
 
@@ -61,7 +61,7 @@ def test_a_cap_moves_money_to_the_host(app):
 
 def test_a_behaviour_change_simulates_again(app):
     app.number_input(key="referral").set_value(1.0).run()
-    assert "已重新模拟" in app.info[0].value and app.session_state["timing"]["how"] == "simulated"
+    assert "已模拟" in app.info[0].value and app.session_state["timing"]["how"] == "simulated"
 
 
 def test_a_bad_value_shows_a_readable_message_not_a_trace(app):

@@ -318,8 +318,8 @@ def test_a_behaviour_change_simulates_again(server, browser):
     field = page.get_by_label("来源方推介弹性")
     field.fill("0.5")
     field.press("Enter")
-    page.get_by_text("已重新模拟").first.wait_for(timeout=60_000)
-    info = page.get_by_text("已重新模拟").first.inner_text()
+    page.get_by_text("已模拟").first.wait_for(timeout=60_000)
+    info = page.get_by_text("已模拟").first.inner_text()
     _record(server_resimulation_s=float(info.split("用时")[1].split("秒")[0]))
     page.screenshot(path=str(ARTIFACTS / "04-resimulated.png"), full_page=True)
     # behaviour responds to the ratio now: the simulation changes what the parties receive

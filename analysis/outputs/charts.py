@@ -672,10 +672,11 @@ def comparison_charts(
 # ---------------------------------------------------------------- where the tax goes
 
 
-def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figure:
+def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh", first: bool = False) -> Figure:
     """Total tax falling step by step to central, each upper level, origin and host, each bar with its amount
     in the figure's unit (inside the bar when it is tall enough, else above it). `parts` is [(id, label, fen)]
-    starting with the total; the steps end at zero, as the parts add up to the total."""
+    starting with the total; the steps end at zero, as the parts add up to the total. Titled as replication 1's
+    when the parts are (`first`) and the figures beside it are means."""
     lang = language(lang)
     fen = np.array([amount for _, _, amount in parts], dtype=float)
     unit = presentation.unit_for(fen)
@@ -712,7 +713,7 @@ def waterfall_chart(parts: list[tuple[str, str, int]], lang: str = "zh") -> Figu
             ax.plot([x + 0.3, x + 0.7], [carried, carried], color="#777777", linewidth=0.7, linestyle=":")
     ax.set_xticks(range(len(parts)), [_wrap(label, 7) for _, label, _ in parts], fontsize=8)
     ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_title(render("chart_waterfall", lang, unit=unit.label(lang)))
+    ax.set_title(render("chart_waterfall_first" if first else "chart_waterfall", lang, unit=unit.label(lang)))
     ax.set_xlabel(render("chart_axis_part", lang))
     ax.set_ylabel(with_unit(render("chart_axis_amount", lang), unit, lang))
     ax.yaxis.set_major_formatter(_Numbers(unit.decimals))
