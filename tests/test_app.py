@@ -52,6 +52,20 @@ def test_the_default_page_simulates_once_then_resplits(app):
     assert "重新分配" in app.info[0].value and app.session_state["timing"]["how"] == "resplit"
 
 
+
+def test_the_waterfall_beside_means_says_it_is_replication_1s(app):
+    """The metrics and the receipts table are means over the replications; the waterfall is one replication's
+    split, so its title says so — unless there is only one replication, when they are the same figures."""
+    import base64
+
+    def waterfall_svg(at: AppTest) -> str:
+        return base64.b64decode(at.get("image")[1].proto.imgs[0].url.split(",", 1)[1]).decode()
+
+    assert app.session_state["replications"] > 1
+    assert "税收去向（第 1 次模拟）" in waterfall_svg(app)
+    app.number_input(key="replications").set_value(1).run()
+    assert "税收去向：" in waterfall_svg(app) and "第 1 次模拟" not in waterfall_svg(app)
+
 def test_a_cap_moves_money_to_the_host(app):
     before = totals(app)
     app.number_input(key="nanning-cap").set_value(10_000.0).run()  # 万元: 1 亿元
