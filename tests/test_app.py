@@ -52,7 +52,6 @@ def test_the_default_page_simulates_once_then_resplits(app):
     assert "重新分配" in app.info[0].value and app.session_state["timing"]["how"] == "resplit"
 
 
-
 def test_the_waterfall_beside_means_says_it_is_replication_1s(app):
     """The metrics and the receipts table are means over the replications; the waterfall is one replication's
     split, so its title says so — unless there is only one replication, when they are the same figures."""
@@ -65,6 +64,7 @@ def test_the_waterfall_beside_means_says_it_is_replication_1s(app):
     assert "税收去向（第 1 次模拟）" in waterfall_svg(app)
     app.number_input(key="replications").set_value(1).run()
     assert "税收去向：" in waterfall_svg(app) and "第 1 次模拟" not in waterfall_svg(app)
+
 
 def test_a_cap_moves_money_to_the_host(app):
     before = totals(app)
