@@ -494,8 +494,9 @@ MESSAGES.update(
             "the cached simulation re-split by the current terms in {ms} ms",
         ),
         "app_simulated": (
-            "已模拟，用时 {s} 秒（只有比例之外的设定改变时才需重新模拟）",
-            "simulated in {s} s (simulated again only when something other than the terms changes)",
+            "已模拟，用时 {s} 秒（分享条款之外的设定——行为、模拟次数、情景——改变时才重新模拟）",
+            "simulated in {s} s (simulated again only when something other than the sharing terms changes: "
+            "behaviour, replications, scenario)",
         ),
         "app_total_origin": ("来源方合计", "origin in all"),
         "app_total_host": ("承接方合计", "host in all"),
