@@ -496,6 +496,9 @@ def risk_years_view(scenario, summary: dict, lang: str = "zh"):
     return View(table, None, tuple(header(k, lang) for k in columns), note, render("view_risk_years", lang))
 
 
+HECTARES = frozenset({"zone_granted", "zone_released", "ftz_used", "ftz_used_without"})  # the rest count projects
+
+
 def land_view(scenario, summary: dict, lang: str = "zh"):
     """Land outcomes over replications: each count or area, its median and 5–95% range."""
     import pandas as pd
@@ -515,9 +518,6 @@ def land_view(scenario, summary: dict, lang: str = "zh"):
     money = tuple(header(q, lang) for q in ("median", "p5", "p95"))
     decimals = tuple(2 if k in HECTARES else 0 for k in land)  # counts of projects whole, even a percentile of them
     return View(table, None, money, note, render("view_land", lang), row_decimals=decimals)
-
-
-HECTARES = frozenset({"zone_granted", "zone_released", "ftz_used", "ftz_used_without"})  # the rest count projects
 
 
 def risk_views(projection, lang: str = "zh") -> dict:

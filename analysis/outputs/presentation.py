@@ -239,7 +239,7 @@ def without_upper_note(note: str, scenario, lang: str) -> str:
     levels = [_named(u.name, u.name_en, lang) for u in scenario.tax_rules.upper_levels]
     if not levels:
         return note
-    left_out = render("note_without_upper", lang, names=("、" if lang == "zh" else ", ").join(levels))
+    left_out = render("note_without_upper", lang, names=render("list_separator", lang).join(levels))
     return render("chart_note_join", lang).join(filter(None, (note, left_out)))
 
 

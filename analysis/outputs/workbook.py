@@ -136,16 +136,16 @@ def write_workbook(
     before = [int(y) for y in allocation.years[allocation.rows.any(axis=(0, 2))] if y < h.start_year]
     period = render("wb_period", lang, first=h.start_year, last=h.end_year)
     if before:  # base years' records, settled to find the bases, have rows of their own
-        base = ("、" if lang == "zh" else ", ").join(map(str, before))
+        base = render("list_separator", lang).join(map(str, before))
         period = render("wb_period_base", lang, first=h.start_year, last=h.end_year, base=base)
     title = render("wb_title_settlement", lang, scenario=names.scenario())
     note = _figure_note(summary, lang)
-    for sheet in sheets:
-        sheet.note = note + ("；" if lang == "zh" else "; ") + sheet.note if sheet.note else note
     over = _replication_sheets(scenario, summary, lang) if "risk" in summary else []
-    sheets += over
-    sheets.append(_notes_sheet(scenario, summary, sheets, over, title, period, note, lang))
-    write_sheets(path, sheets, title, period)
+    notes = _notes_sheet(scenario, summary, sheets + over, over, title, period, note, lang)
+    join = render("chart_note_join", lang)
+    for sheet in sheets:  # replication 1's sheets: what the figures are, then the sheet's own note
+        sheet.note = join.join(filter(None, (note, sheet.note)))
+    write_sheets(path, [*sheets, *over, notes], title, period)
 
 
 def _figure_note(summary: dict, lang: str) -> str:
@@ -362,7 +362,8 @@ def _notes_sheet(
     lang: str,
 ) -> Sheet:
     """说明: title, period, what the figures are, each sheet's unit or own note (once, with the sheets it is the
-    note of), the inputs and checksums; for a run, which sheets are replication 1's and which (`over`) cover all."""
+    note of: `sheets` carry their own notes only), the inputs and checksums; for a run, which sheets are
+    replication 1's and which (`over`) cover all."""
     names = Names(scenario, lang)
     rows: list[list[object]] = [
         [render("wb_note_title", lang), title],
@@ -371,14 +372,13 @@ def _notes_sheet(
         [render("wb_note_figures", lang), note],
     ]
     own: dict[str, list[str]] = {}  # a note of sheets of their own kind (counts, shares, all replications): sheets
-    join = "；" if lang == "zh" else "; "
     for sheet in sheets:
         match = re.search(r"[（(]([^（）()]+)[）)]$", sheet.name)
         if match:
             unit = render("wb_note_sheet_unit", lang, sheet=sheet.name, unit=match[1])
             rows.append([render("wb_note_units", lang), unit])
-        elif sheet.note and sheet.note != note:
-            own.setdefault(sheet.note.removeprefix(note + join), []).append(sheet.name)
+        elif sheet.note:
+            own.setdefault(sheet.note, []).append(sheet.name)
     for text, named in own.items():  # each once, with every sheet it is the note of
         rows.append([render("wb_note_sheet", lang, sheets="".join(f"“{n}”" for n in named)), text])
     for role, source in summary.get("inputs", {}).items():
