@@ -1,6 +1,6 @@
 """ftzshare in the browser: tune an agreement's terms, compare designs, explain a figure, settle records.
 
-    streamlit run app.py
+    ftzshare app        (or: streamlit run app.py — see analysis/serving.py for why not)
 
 Chinese by default (English switch), one unit per view (万元 or 亿元), names rather than ids. A ratio change
 re-splits the cached simulation in milliseconds; a change that alters behaviour simulates again — the page says

@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--tax", help="tax type id, e.g. vat; with --ledger or --run")
     explain.add_argument("--share", help="with --tuning: an origin share of its table (default: the tuned one)")
     explain.add_argument("--lang", choices=("zh", "en"), default="zh")
+    app = commands.add_parser(
+        "app",
+        help="serve the browser app at http://localhost:8501; other `streamlit run` options are passed on",
+    )
+    app.add_argument("--port", type=_positive, help="default 8501")
+    app.add_argument("--address", help="the address to listen on (default: every interface)")
+    app.add_argument("--headless", action="store_true", help="do not open a browser tab (a server)")
     return parser
 
 
@@ -161,7 +168,12 @@ def check_workload(args: argparse.Namespace, years: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "app":
+        args.streamlit = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")  # as `parse_args` says it
     try:
         return _COMMANDS[args.command](args)
     except InputError as error:
@@ -495,7 +507,19 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    import click
+
+    from analysis.serving import serve
+
+    try:
+        return serve(args.port, args.address, args.headless, args.streamlit)
+    except click.UsageError as error:  # an option `streamlit run` does not know, or a bad value
+        raise InputError(CLI, "app", "usage", detail=error.format_message()) from None
+
+
 _COMMANDS = {
+    "app": _app,
     "validate": _validate,
     "settle": _settle,
     "run": _run,

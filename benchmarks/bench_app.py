@@ -1,4 +1,4 @@
-"""The app's speed in a real browser: `streamlit run app.py` on a free port, driven by Playwright in Debian's
+"""The app's speed in a real browser: `ftzshare app` (Streamlit) on a free port, driven by Playwright in Debian's
 Chromium (like tests/test_browser.py). Prints the timings and writes them to test-artifacts/bench_app.json;
 asserts nothing (a loaded machine must not fail anything — these are for people to read).
 
@@ -83,8 +83,7 @@ def free_port() -> int:
 
 def start_server() -> tuple[subprocess.Popen, str]:
     port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1"]  # and .streamlit/config.toml
+    command = [sys.executable, "-m", "analysis.cli", "app", "--headless", "--port", str(port), "--address", "127.0.0.1"]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90

@@ -1,4 +1,4 @@
-"""The app in a real browser: `streamlit run` headless on a free port, driven by Playwright in Debian's Chromium.
+"""The app in a real browser: `ftzshare app` headless on a free port, driven by Playwright in Debian's Chromium.
 
 Checks what a user does — three ratio edits in a row each take effect (none snaps back), the share box's link
 opened in a fresh browser restores the page, the bundled example settles, a CSV download has Chinese headers and
@@ -49,17 +49,13 @@ def server():
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
+            "analysis.cli",
+            "app",
+            "--headless",
+            "--port",
             str(port),
-            "--server.address",
+            "--address",
             "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
             # the app's config hides tracebacks from officials; the tests must see any (stException)
             "--client.showErrorDetails",
             "full",
