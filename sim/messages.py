@@ -655,6 +655,10 @@ MESSAGES.update(
         "chart_one_run": ("金额为一次模拟的结果", "amounts are from one replication"),
         "chart_note_join": ("；", "; "),
         "note_without_upper": ("另有{names}的分成未列于本表", "the parts of {names} are not in this table"),
+        "note_rounding": (
+            "各行与合计分别四舍五入，各行相加可能与合计相差末位",
+            "rows and totals are rounded separately: the rows may not add up to the total in the last digit",
+        ),
         "chart_assessment_title": ("协同区年度考核得分与合格线", "zone assessment points against the pass line"),
         "chart_pass_line": ("合格线 {score} 分", "pass line {score} points"),
         "chart_passed": ("通过", "passed"),

@@ -42,6 +42,21 @@ WAN = 1_000_000  # fen per 万元
 
 # ---------------------------------------------------------------- units and numbers, worked by hand
 
+ROUNDING = "；各行与合计分别四舍五入，各行相加可能与合计相差末位"
+
+
+def rounded_apart_by_hand(rows: list[list[str]], labels: list[str], columns, decimals: int) -> bool:
+    """From the shown text: does a column's rows since the last 合计 row add up to it only to within rounding?"""
+    ulp, first = 10**-decimals, 0
+    for i, row in enumerate(rows):
+        if any(cell in labels for cell in row):
+            for j in columns:
+                parts = [float(r[j].replace(",", "")) for r in rows[first:i] if r[j]]
+                if row[j] and parts and ulp / 2 <= abs(sum(parts) - float(row[j].replace(",", ""))) <= ulp * len(parts):
+                    return True
+            first = i + 1
+    return False
+
 
 def test_the_issues_example_reads_22_30_yi():
     fen = 223045554337.3333  # 2,230,455,543.37 yuan
@@ -89,6 +104,26 @@ def test_with_total_adds_a_row_that_sums_the_columns():
     assert last["party"] == "合计" and last["fen"] == 101 + 202 - 3 and last["x"] == pytest.approx(6.75)
     assert pd.isna(last["k"]) and out["fen"].dtype == table["fen"].dtype  # exact: fen stay integers
     assert p.with_total(table, "party", ["fen"], "en").iloc[-1]["party"] == "Total"
+
+
+def test_a_view_whose_rounded_rows_miss_their_total_says_why():
+    # three thirds of 5.000001 万元: each shows 1.67, the total 5.00 — the rows add up to 5.01
+    fen = pd.DataFrame({"year": ["2025", "2026", "2027"], "fen": [1_666_667, 1_666_667, 1_666_667]})
+    table = p.with_total(fen, "year", ["fen"], "zh").assign(amount=lambda t: p.in_unit(t["fen"], p.WAN))
+    view = p.View(table.drop(columns="fen"), p.WAN, ("amount",), "金额为第 1 次模拟")
+    assert view.table["amount"].tolist() == [1.67, 1.67, 1.67, 5.0]
+    assert view.note == "金额为第 1 次模拟；各行与合计分别四舍五入，各行相加可能与合计相差末位"
+    assert view.csv_bytes().decode("utf-8-sig").splitlines()[-1].startswith(view.note + ",")  # the last line
+    again = p.View(view.table, p.WAN, ("amount",), view.note)  # a view made from a view says it once
+    assert again.note.count("四舍五入") == 1
+    # rows that add up, a total that is not their sum (a range's bound), no total row: nothing said
+    exact = table.drop(columns="fen").assign(amount=[1.0, 2.0, 3.0, 6.0])
+    assert p.View(exact, p.WAN, ("amount",), "x").note == "x"
+    bound = table.drop(columns="fen").assign(amount=[1.0, 2.0, 3.0, 4.5])
+    assert p.View(bound, p.WAN, ("amount",), "x").note == "x"
+    assert p.View(table.drop(columns="fen").iloc[:3], p.WAN, ("amount",), "x").note == "x"
+    english = p.with_total(fen, "year", ["fen"], "en").assign(amount=lambda t: p.in_unit(t["fen"], p.WAN))
+    assert p.View(english.drop(columns="fen"), p.WAN, ("amount",), "").note.startswith("rows and totals are rounded")
 
 
 def test_every_id_has_a_name_in_both_languages():
@@ -240,7 +275,8 @@ def test_compare_writes_people_files_beside_machine_files(comparison, tmp_path):
     assert people.startswith(b"\xef\xbb\xbf")  # Excel on a Chinese Windows reads the BOM as UTF-8
     rows = list(csv.reader(io.StringIO(people.decode("utf-8-sig"))))
     assert rows[0][:4] == ["方案", "参与方", "角色", "分成合计（亿元）"]
-    assert rows[-1][0] == "金额为 2 次模拟的平均值；5%、95% 分位为各次模拟的分位数；现值按年贴现率 3% 折算"
+    said = "金额为 2 次模拟的平均值；5%、95% 分位为各次模拟的分位数；现值按年贴现率 3% 折算"
+    assert rows[-1][0] == said + ROUNDING * rounded_apart_by_hand(rows[1:-1], ["合计"], range(3, 6), 2)
     assert [r[1] for r in rows[1:-1]].count("合计") == 2
     machine = list(csv.reader(io.StringIO(written["comparison_summary.csv"].read_text(encoding="utf-8"))))
     assert machine[0][:5] == ["scenario", "party", "party_name", "role", "receipts"]
@@ -331,7 +367,9 @@ def test_the_run_receipts_view_has_a_unit_names_and_totals(comparison):
     origin = projection.receipts[:, 0, :, 1].sum(axis=1).mean()  # ORIGIN, summed over years, mean over R
     assert total[view.money[1]] == pytest.approx(round(origin / view.unit.fen_per, 2), abs=1e-9)
     assert set(table["协议"]) == {"南宁片区 → 南宁协同发展区"}
-    assert view.note == "金额为 2 次模拟的平均值；另有自治区本级的分成未列于本表"  # central, origin, host only
+    rows = view.text().to_numpy().tolist()
+    apart = rounded_apart_by_hand(rows, ["合计"], range(2, 5), 2)
+    assert view.note == "金额为 2 次模拟的平均值；另有自治区本级的分成未列于本表" + ROUNDING * apart  # no upper levels
 
 
 def test_terms_in_words_name_a_one_year_phase_once_and_amounts_with_their_unit():

@@ -278,6 +278,23 @@ class View:
     title: str = ""
     row_decimals: tuple[int, ...] | None = None
 
+    def __post_init__(self) -> None:
+        """A view whose shown rows do not add up to a shown total says why (`rounded_apart`)."""
+        lang = self._total_language()
+        said = render("note_rounding", lang) if lang else ""
+        if lang and said not in self.note and rounded_apart(self):  # a view made from a view says it once
+            object.__setattr__(self, "note", render("chart_note_join", lang).join(filter(None, (self.note, said))))
+
+    def _total_language(self) -> str | None:
+        """The language of the view's 合计 / Total rows (None without one)."""
+        labels = {render("total_row", lang): lang for lang in ("zh", "en")}
+        for column in self.table.columns:
+            if column not in self.money:
+                found = set(self.table[column][self.table[column].isin(labels)])
+                if found:
+                    return labels[found.pop()]
+        return None
+
     def text(self) -> pd.DataFrame:
         out = self.table.copy()
         for column in self.money:
@@ -305,6 +322,27 @@ class View:
             note = pd.DataFrame([[csv_text(self.note), *[""] * (len(text.columns) - 1)]])
             body += note.to_csv(index=False, header=False, lineterminator="\r\n")
         return body.encode("utf-8-sig")
+
+
+def rounded_apart(view: View) -> bool:
+    """Do some rows, each rounded to the view's decimals, add up to their total row's rounded amount only to
+    within that rounding (a last digit off)? A total row covers the rows since the previous one (`with_total`,
+    a 合计 row per agreement or design); a total further off than its rows' rounding is not their sum (a
+    range's bound) and is left be."""
+    totals = sorted(total_rows(view.table.itertuples(index=False)))
+    decimals = view.row_decimals or (view.unit.decimals if view.unit else 2,) * len(view.table)
+    for column in view.money:
+        values = pd.to_numeric(view.table[column], errors="coerce").to_numpy(float)
+        first = 0
+        for total in totals:
+            rows, first = range(first, total), total + 1
+            if not rows or not np.isfinite(values[[*rows, total]]).all():
+                continue
+            ulp = 10.0 ** -max(decimals[i] for i in [*rows, total])
+            apart = abs(values[list(rows)].sum() - values[total])
+            if ulp / 2 <= apart <= (len(rows) + 1) * ulp / 2:
+                return True
+    return False
 
 
 def _blank(value: object) -> bool:
