@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
         "app",
         help="serve the browser app at http://localhost:8501; other `streamlit run` options are passed on",
     )
-    app.add_argument("--port", type=_positive, help="default 8501")
+    app.add_argument("--port", type=_port, help="default 8501")
     app.add_argument("--address", help="the address to listen on (default: every interface)")
     app.add_argument("--headless", action="store_true", help="do not open a browser tab (a server)")
     return parser
@@ -119,6 +119,13 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _positive(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (1..65535)")
     return value
 
 

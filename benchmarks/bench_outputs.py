@@ -3,8 +3,8 @@
 - `ftzshare validate` ≤ 0.5 s (a fresh process each time, median of 5), with the imports that cost most;
 - `ftzshare run` of the Chongqing scenario: writing the files ≤ simulating and settling it, measured in one
   process with the writing split into the workbook, CSV files, the tables behind them and the time spent waiting
-  for the charts (drawn in worker processes meanwhile, `analysis.outputs.drawing`); and the whole `run` command
-  end to end.
+  for the charts (drawn in worker processes meanwhile, `analysis.outputs.drawing`), medians of `--repeat` runs
+  after one that warms the caches; and the whole `run` command end to end.
 
     python benchmarks/bench_outputs.py
     python benchmarks/bench_outputs.py --scenario scenarios/chongqing/linked_zones.yaml --repeat 5
@@ -128,12 +128,14 @@ def main() -> int:
         work = Path(folder)
         # a first run warms the file cache and matplotlib's font cache, as any second run would find them
         run_in_process(args.scenario, work / "warm")
-        t = run_in_process(args.scenario, work / "run")
+        runs = [run_in_process(args.scenario, work / f"run{i}") for i in range(args.repeat)]
+        t = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in runs[0]}
+        ratios = sorted(r["write"] / r["simulate and settle"] for r in runs)
         parts = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k not in ("simulate and settle", "write"))
         print(
-            f"run {args.scenario.name}: simulate + settle {t['simulate and settle']:.2f} s, "
-            f"write {t['write']:.2f} s ({parts}) → write / simulate {t['write'] / t['simulate and settle']:.2f} "
-            "(target ≤ 1)"
+            f"run {args.scenario.name} (medians of {args.repeat}): simulate + settle {t['simulate and settle']:.2f} s, "
+            f"write {t['write']:.2f} s ({parts}) → write / simulate {statistics.median(ratios):.2f}, "
+            f"runs {ratios[0]:.2f}–{ratios[-1]:.2f} (target ≤ 1)"
         )
         command = [sys.executable, "-m", "analysis.cli", "run", str(args.scenario), "--out", str(work / "cli")]
         print(f"ftzshare run {args.scenario.name} end to end {wall(command, 1):.2f} s")

@@ -82,3 +82,6 @@ def test_an_option_streamlit_does_not_know_is_one_error_line(monkeypatch, tmp_pa
     err = capsys.readouterr().err
     assert err.startswith("error: command line:app: ") and "--no-such-option" in err
     assert len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as refused:  # argparse's own checks, in the same one-line format
+        cli.main(["app", "--port", "70000"])
+    assert refused.value.code == 2 and "70000 is not a port" in capsys.readouterr().err
