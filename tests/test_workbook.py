@@ -159,6 +159,23 @@ def test_text_stays_text_and_page_codes_in_titles_are_literal(tmp_path):
     assert sheet["C2"].number_format == "#,##0.00" and sheet["B2"].number_format == "0"
 
 
+def test_years_beside_a_total_row_are_numbers_and_names_that_look_like_numbers_stay_text(tmp_path):
+    # as the receipts and gains views write them: years as text in the column that also says 合计
+    table = pd.DataFrame(
+        {
+            "协议": ["甲 → 乙"] * 3 + ["2026"],  # a name that is all digits is not a year column's
+            "年度": ["2025", "2026", "合计", "2025"],
+            "来源方分成（万元）": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    path = tmp_path / "years.xlsx"
+    write_tables(path, [View(table, WAN, ("来源方分成（万元）",), "金额为示例", "表")])
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet["B"][1:5]] == [2025, 2026, "合计", 2025]
+    assert sheet["B2"].data_type == "n" and sheet["B2"].number_format == "0"
+    assert [c.value for c in sheet["A"][1:5]] == ["甲 → 乙"] * 3 + ["2026"] and sheet["A5"].data_type == "s"
+
+
 def test_same_tables_same_bytes_and_no_clock_time(tmp_path):
     first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
     write_tables(first, [_view()], title="t")

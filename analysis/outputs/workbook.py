@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.outputs.presentation import (
+    TOTAL_LABELS,
     WAN,
     YUAN,
     Names,
@@ -436,15 +437,16 @@ def view_sheet(name: str, view: View, lang: str = "zh") -> Sheet:
     columns = []
     for column in table.columns:
         values = table[column]
+        years = None if column in money else _years(values)
         if column in money:
             formats.append(number_format(decimals))
-        elif pd.api.types.is_integer_dtype(values):
+        elif pd.api.types.is_integer_dtype(values) or years is not None:
             formats.append(YEAR_FORMAT)
         elif pd.api.types.is_float_dtype(values):
             formats.append(number_format(2))
         else:
             formats.append(None)
-        columns.append(_plain(values.to_numpy(object)))
+        columns.append(years if years is not None else _plain(values.to_numpy(object)))
     rows = [list(row) for row in zip(*columns, strict=True)] if columns else []
     cell_formats = {}
     if view.row_decimals is not None:
@@ -453,6 +455,22 @@ def view_sheet(name: str, view: View, lang: str = "zh") -> Sheet:
                 for i, d in enumerate(view.row_decimals):
                     cell_formats[i, j] = number_format(d)
     return Sheet(name, headers, rows, formats, total_rows(rows), cell_formats, view.note, lang=lang)
+
+
+YEAR = re.compile(r"[12]\d{3}")
+
+
+def _years(values: pd.Series) -> list[object] | None:
+    """A column of years written as text beside its 合计 rows ("2025", …, "合计") as numbers, so a spreadsheet
+    does not flag each as a number stored as text; None when the column holds anything else."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return None
+    plain = _plain(values.to_numpy(object))
+    if not any(isinstance(v, str) and YEAR.fullmatch(v) for v in plain):
+        return None
+    if not all(v is None or v in TOTAL_LABELS or (isinstance(v, str) and YEAR.fullmatch(v)) for v in plain):
+        return None
+    return [int(v) if isinstance(v, str) and YEAR.fullmatch(v) else v for v in plain]
 
 
 _ALIASES = {"party_name": "name", "rules": "rule", "reached_year": "reached", "met_by_target_year": "met"}
