@@ -1216,7 +1216,7 @@ def uploader_css(key: str, lang: str, limit_bytes: int, types: Iterable[str]) ->
         return ""
     megabytes = limit_bytes / (1 << 20)
     size = f"{megabytes:g} MB"
-    kinds = "、".join(t.upper() for t in types)
+    kinds = render("list_separator", "zh").join(t.upper() for t in types)
     line = render("app_upload_limit", "zh", size=size, types=kinds)
     refused = render("app_upload_rejected", "zh", size=size, types=kinds)
     button = render("app_upload_button", "zh")

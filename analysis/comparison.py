@@ -437,14 +437,14 @@ def figure_kind(c: Comparison, lang: str) -> str:
     n = min(len(case.projection.outcomes) for case in c.cases)
     if n > 1:
         return figure_note("mean", lang, n=n)
-    seeds = "、".join(dict.fromkeys(str(case.projection.seed) for case in c.cases))
-    return figure_note("replication", lang, n=1, seed=seeds if lang == "zh" else seeds.replace("、", ", "))
+    seeds = render("list_separator", lang).join(dict.fromkeys(str(case.projection.seed) for case in c.cases))
+    return figure_note("replication", lang, n=1, seed=seeds)
 
 
 def first_replication_note(c: Comparison, lang: str) -> str:
     """Statistics, assessment and targets come from the first replication of each case."""
     n = min(len(case.projection.outcomes) for case in c.cases)
-    seeds = ("、" if lang == "zh" else ", ").join(dict.fromkeys(str(case.projection.seed) for case in c.cases))
+    seeds = render("list_separator", lang).join(dict.fromkeys(str(case.projection.seed) for case in c.cases))
     return figure_note("replication", lang, n=n, seed=seeds)
 
 
@@ -551,7 +551,7 @@ def statistics_view(c: Comparison, lang: str = "zh", unit=None):
     fen = table.loc[is_money, list(STAT_MONEY)].to_numpy(float) * 100
     unit = unit or unit_for(fen)
     cases = case_names(c, lang)
-    sep = "、" if lang == "zh" else ", "
+    sep = render("list_separator", lang)
     out = pd.DataFrame(
         {
             header("scenario", lang): [cases[label] for label in table["scenario"]],

@@ -470,3 +470,15 @@ def test_tuning_chart_draws_each_party_in_the_colour_the_receipts_chart_does(tun
     assert drawn[names.party(origin)] == to_hex(origin_line.get_color())
     assert drawn[names.party(host)] == to_hex(host_line.get_color())
     assert drawn[names.party(origin)] != drawn[names.party(host)]
+
+
+def test_a_share_that_is_several_candidates_names_them_as_the_language_lists(tuned):
+    from dataclasses import replace
+
+    from analysis.outputs.tuning_files import people_view
+
+    both = replace(tuned, candidates={**tuned.candidates, "host_share": tuned.candidates["nash"]})  # one share
+    for lang, separator, other in (("zh", "、", ", "), ("en", ", ", "、")):
+        named = people_view(both, lang).table.iloc[:, -1]
+        assert any(separator in v for v in named), lang
+        assert not any(other in v for v in named), lang

@@ -138,7 +138,8 @@ def people_view(t: Tuning, lang: str = "zh") -> View:
     for column in ("origin_positive", "host_positive"):
         out[header(column, lang)] = [f"{v:.0%}" for v in data[column]]
     out[header("candidate", lang)] = [
-        "、".join(candidate_name(n, lang) for n in names.split(";") if n) for names in data["candidates"]
+        render("list_separator", lang).join(candidate_name(n, lang) for n in names.split(";") if n)
+        for names in data["candidates"]
     ]
     money = tuple(header(c, lang, unit) for c in MONEY)
     return View(out, unit, money, note(t, lang), render("sheet_tuning", lang))
@@ -229,7 +230,7 @@ def chart(t: Tuning, lang: str = "zh") -> Figure:
         ax.axvline(share, color="0.4", lw=0.8, ls="--")
         right = share > 0.8  # written leftwards near the right edge, not out under the legend
         ax.annotate(
-            "、".join(labels) if lang == "zh" else ", ".join(labels),
+            render("list_separator", lang).join(labels),
             (share, top),
             xytext=(-2 if right else 2, -4 - 14 * (i % 4)),
             textcoords="offset points",
@@ -242,7 +243,7 @@ def chart(t: Tuning, lang: str = "zh") -> Figure:
     ax.set_ylabel(render("with_unit", lang, name=render("tune_y", lang), unit=unit.label(lang)))
     ax.set_title(render("tune_title", lang, agreement=names.agreement(t.agreement)))
     ax.legend(loc="upper left", fontsize=8, bbox_to_anchor=(1.01, 1.0))
-    separator = "；" if lang == "zh" else "; "
+    separator = render("chart_note_join", lang)
     # as the figure's lowest label, so that the layout keeps it clear of the axis label above it
     fig.supxlabel(statement(t, lang) + separator + note(t, lang), fontsize=7, x=0.01, ha="left", wrap=True)
     return apply_fonts(fig)

@@ -502,7 +502,12 @@ def _table_sheet(name: str, table: pd.DataFrame, money: set[str], lang: str) -> 
             )
         elif column == "rule" or column == "rules":
             values = np.array(
-                ["" if _missing(v) else "、".join(rule_name(r, lang) for r in str(v).split(",")) for v in values],
+                [
+                    ""
+                    if _missing(v)
+                    else render("list_separator", lang).join(rule_name(r, lang) for r in str(v).split(","))
+                    for v in values
+                ],
                 dtype=object,
             )
         shown = [_value(v, str(column), lang) for v in values]
