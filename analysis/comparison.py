@@ -654,7 +654,7 @@ def targets_view(c: Comparison, lang: str = "zh", unit=None):
 def terms_text(a, lang: str) -> str:
     """An agreement's terms in words: the ratio by phase, the base, the negative-increment policy, cap, floor,
     sunset, revocation."""
-    sep = "；" if lang == "zh" else "; "
+    sep = render("chart_note_join", lang)
     parts = [
         render(
             "terms_ratio",

@@ -101,6 +101,9 @@ class Tuning:
     formula_factors: dict[str, dict[str, float]] | None
     baseline: Projection
     notes: list[str] = field(default_factory=list)  # message keys
+    # the gains under today's terms exactly as written (phases, cap, sunset), when the shape's parameter at
+    # `candidates["current"]` stands in for different terms; its `share` is that parameter
+    written: Sample | None = None
 
     @property
     def tuned(self) -> float | None:
@@ -435,6 +438,10 @@ def tune(
     gains.prefetch(exact)
     for x in exact:
         gains(x)
+    written = None
+    if with_share(responsive, index, shape, candidates["current"]).agreements[index] != responsive.agreements[index]:
+        g = pv_gains(responsive, gains.baseline.outcomes, gains.parties, rate)
+        written = Sample(candidates["current"], g[:, 0], g[:, 1])
     return Tuning(
         scenario,
         agreement,
@@ -454,6 +461,7 @@ def tune(
         factors,
         gains.baseline,
         notes,
+        written,
     )
 
 

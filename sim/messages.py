@@ -1133,6 +1133,7 @@ MESSAGES.update(
         "tune_candidate_break_even_host": ("承接方盈亏平衡", "host breaks even"),
         "tune_candidate_formula": ("三因素公式", "apportionment formula"),
         "tune_candidate_current": ("现行比例", "current ratio"),
+        "tune_candidate_written": ("现行条款原样", "today's terms as written"),
         "tune_tuned": ("推荐比例（{objective}）", "tuned ratio ({objective})"),
         "tune_none": ("无", "none"),
         "tune_explain_at": ("比例 {share} 下", "at share {share}"),
@@ -1158,6 +1159,10 @@ MESSAGES.update(
         "col_origin_share": ("来源方分成比例", "origin's share"),
         "col_candidate": ("候选", "candidate"),
         "col_candidate_note": ("说明", "note"),
+        "tune_why_written": (
+            "按现行条款原样测算：{terms}",
+            "today's terms exactly as written: {terms}",
+        ),
         "tune_why_current_mean": (
             "现行各期比例在前 {years} 年内的平均（{phases}）",
             "today's phases averaged over the first {years} years ({phases})",

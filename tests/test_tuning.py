@@ -482,3 +482,31 @@ def test_a_share_that_is_several_candidates_names_them_as_the_language_lists(tun
         named = people_view(both, lang).table.iloc[:, -1]
         assert any(separator in v for v in named), lang
         assert not any(other in v for v in named), lang
+
+
+def test_todays_terms_as_written_stand_beside_their_average_share(tuned, nanning):
+    from analysis.outputs.tuning_files import candidates_view, summary
+
+    # Nanning's schedule is 60% to 2027 and 50% after: a flat tune stands in 0.53 for it, and tables the terms too
+    written = tuned.written
+    assert written is not None and written.share == tuned.candidates["current"] == pytest.approx(0.53)
+    outcomes = tuned.baseline.outcomes
+    assert written.origin == pytest.approx(_pv_by_hand(nanning, outcomes, "nanning_ftz"), abs=0.01)
+    assert written.host == pytest.approx(_pv_by_hand(nanning, outcomes, "nanning_cdz"), abs=0.01)
+    assert written.origin.mean() != pytest.approx(tuned.samples[written.share].origin.mean())  # not the stand-in
+    view = candidates_view(tuned, "zh")
+    names = list(view.table["候选"])
+    row = view.table.iloc[names.index("现行条款原样")]
+    assert names.index("现行条款原样") == names.index("现行比例") + 1 and row["来源方分成比例"] == ""
+    assert row[view.money[0]] == pytest.approx(round(written.origin.mean() * 100 / view.unit.fen_per, 2))
+    assert "2025–2027 年 60%，2028 年起 50%" in row["说明"]
+    assert summary(tuned)["written_terms_gain_yuan"]["host"] == pytest.approx(written.host.mean(), abs=0.01)
+
+
+def test_a_single_flat_share_as_written_has_no_second_row():
+    from analysis.outputs.tuning_files import candidates_view
+    from analysis.tuning import tune
+    from sim.scenario.loading import load_scenario
+
+    flat = tune(load_scenario(ROOT / "scenarios/designs/d1_50_50.yaml"), "nanning", replications=2, seed=7)
+    assert flat.written is None and "现行条款原样" not in set(candidates_view(flat, "zh").table["候选"])

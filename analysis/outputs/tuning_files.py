@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from analysis.comparison import terms_text
 from analysis.outputs.atomic import atomic_folder
 from analysis.outputs.charts import apply_fonts, language, new_figure, save, saving
 from analysis.outputs.presentation import Names, View, header, in_unit, percent_text, phases_text, render, unit_for
@@ -19,7 +20,15 @@ from analysis.outputs.styles import HOST_COLOUR, ORIGIN_COLOUR
 from analysis.outputs.tables import write_csv
 from analysis.outputs.workbook import write_tables
 from analysis.risk import band, probability_positive
-from analysis.tuning import CANDIDATES, MAX_SHAPLEY_AGREEMENTS, PV_YEARS, Tuning, averages_phases, formula_weights
+from analysis.tuning import (
+    CANDIDATES,
+    MAX_SHAPLEY_AGREEMENTS,
+    PV_YEARS,
+    Sample,
+    Tuning,
+    averages_phases,
+    formula_weights,
+)
 
 COLUMNS = (
     "origin_share",
@@ -112,6 +121,10 @@ def summary(t: Tuning) -> dict:
         "statement_en": statement(t, "en"),
         "candidates": dict(t.candidates),
         "tuned": t.tuned,
+        # today's terms as written, when the shape's parameter at candidates["current"] stands in for others
+        "written_terms_gain_yuan": None
+        if t.written is None
+        else {"origin": round(float(t.written.origin.mean()), 2), "host": round(float(t.written.host.mean()), 2)},
         "shapley": None
         if t.shapley is None
         else {
@@ -149,18 +162,24 @@ def candidates_view(t: Tuning, lang: str = "zh") -> View:
     names = Names(t.scenario, lang)
     origin, host = t.party_ids
     rows = []
+
+    def row(name: str, share: float | None, s: Sample | None, why: str) -> dict:
+        return {
+            header("candidate", lang): name,
+            header("origin_share", lang): "" if share is None else f"{share:.4f}",  # as the ratio editors take it
+            f"{names.party(origin)}": np.nan if s is None else s.origin.mean() * 100,
+            f"{names.party(host)}": np.nan if s is None else s.host.mean() * 100,
+            header("candidate_note", lang): why,
+        }
+
     for c in CANDIDATES:
         share = t.candidates[c]
-        s = t.samples.get(share) if share is not None else None
-        rows.append(
-            {
-                header("candidate", lang): candidate_name(c, lang),
-                header("origin_share", lang): "" if share is None else f"{share:.4f}",  # as the ratio editors take it
-                f"{names.party(origin)}": np.nan if s is None else s.origin.mean() * 100,
-                f"{names.party(host)}": np.nan if s is None else s.host.mean() * 100,
-                header("candidate_note", lang): candidate_note(t, c, lang),
-            }
-        )
+        sample = t.samples.get(share) if share is not None else None
+        rows.append(row(candidate_name(c, lang), share, sample, candidate_note(t, c, lang)))
+        if c == "current" and t.written is not None:  # beside the stand-in, today's terms themselves
+            agreement = next(a for a in t.scenario.agreements if a.id == t.agreement)
+            why = render("tune_why_written", lang, terms=terms_text(agreement, lang))
+            rows.append(row(render("tune_candidate_written", lang), None, t.written, why))
     frame = pd.DataFrame(rows)
     money_columns = [names.party(origin), names.party(host)]
     unit = unit_for(frame[money_columns].to_numpy())
