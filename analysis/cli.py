@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     app = commands.add_parser(
         "app",
         help="serve the browser app at http://localhost:8501; other `streamlit run` options are passed on",
+        description="Serve the browser app (app.py) with Streamlit. Options other than these are passed on to "
+        "`streamlit run` (e.g. --client.showErrorDetails full).",
     )
     app.add_argument("--port", type=_port, help="default 8501")
     app.add_argument("--address", help="the address to listen on (default: every interface)")
@@ -523,6 +525,8 @@ def _app(args: argparse.Namespace) -> int:
         return serve(args.port, args.address, args.headless, args.streamlit)
     except click.UsageError as error:  # an option `streamlit run` does not know, or a bad value
         raise InputError(CLI, "app", "usage", detail=error.format_message()) from None
+    except FileNotFoundError as missing:  # installed without the repository's app.py
+        raise InputError(str(missing), None, "app_missing") from None
 
 
 _COMMANDS = {

@@ -27,16 +27,20 @@ def tcp_listener(sock: socket.socket) -> socket.socket:
 
 def serve(port: int | None = None, address: str | None = None, headless: bool = False, more: Sequence[str] = ()) -> int:
     """Run `streamlit run app.py` in this process, from the app's folder (its `.streamlit/config.toml`: upload
-    and message limits, no tracebacks for officials), with the listening socket made TCP. `more`: further
-    `streamlit run` options (`--client.showErrorDetails full`); one it does not know raises `click.UsageError`."""
+    and message limits, no tracebacks for officials; relative paths in `more` are read from there too), with
+    the listening socket made TCP. `more`: further `streamlit run` options (`--client.showErrorDetails full`);
+    one it does not know raises `click.UsageError`. The app is the repository's `app.py`, beside this package
+    in an editable install (`pip install -e .`, as the README installs it)."""
+    if not APP.is_file():
+        raise FileNotFoundError(APP)
     from streamlit.web import cli
 
     try:
         from streamlit.web.server.starlette import starlette_server
     except ImportError:  # a Streamlit served by Tornado, whose sockets come from getaddrinfo: TCP already
         starlette_server = None
-    if starlette_server is not None:
-        bind = starlette_server._bind_socket
+    bind = getattr(starlette_server, "_bind_socket", None)
+    if bind is not None:  # (a later Streamlit that binds otherwise is left as it is)
         starlette_server._bind_socket = lambda *args, **kwargs: tcp_listener(bind(*args, **kwargs))
     options = [f"--server.port={port}"] if port is not None else []
     options += [f"--server.address={address}"] if address else []

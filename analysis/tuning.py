@@ -110,9 +110,13 @@ class Tuning:
         return self.candidates[self.objective]
 
     @property
+    def terms(self) -> Agreement:
+        """The tuned agreement as the scenario writes it."""
+        return next(a for a in self.scenario.agreements if a.id == self.agreement)
+
+    @property
     def party_ids(self) -> tuple[str, str]:
-        a = self.scenario.agreements[[x.id for x in self.scenario.agreements].index(self.agreement)]
-        return a.origin, a.host
+        return self.terms.origin, self.terms.host
 
     def table(self) -> list[Sample]:
         return [self.samples[x] for x in sorted(self.samples)]
@@ -440,7 +444,8 @@ def tune(
         gains(x)
     written = None
     if with_share(responsive, index, shape, candidates["current"]).agreements[index] != responsive.agreements[index]:
-        g = pv_gains(responsive, gains.baseline.outcomes, gains.parties, rate)
+        rows = [holders(responsive).index(p) for p in gains.parties]
+        g = present_value(gains.baseline.net_benefit[:, rows], discount(responsive, rate))  # as written, projected
         written = Sample(candidates["current"], g[:, 0], g[:, 1])
     return Tuning(
         scenario,

@@ -121,7 +121,7 @@ def run_in_process(scenario_path: Path, out: Path) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenario", type=Path, default=CHONGQING)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=lambda text: max(1, int(text)), default=5, help="measured runs (at least 1)")
     args = parser.parse_args()
     validate(args.repeat)
     with tempfile.TemporaryDirectory(prefix="ftzshare-bench-") as folder:
@@ -129,7 +129,8 @@ def main() -> int:
         # a first run warms the file cache and matplotlib's font cache, as any second run would find them
         run_in_process(args.scenario, work / "warm")
         runs = [run_in_process(args.scenario, work / f"run{i}") for i in range(args.repeat)]
-        t = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in runs[0]}
+        keys = dict.fromkeys(k for r in runs for k in r)
+        t = {k: statistics.median(r.get(k, 0.0) for r in runs) for k in keys}
         ratios = sorted(r["write"] / r["simulate and settle"] for r in runs)
         parts = ", ".join(f"{k} {v:.2f}" for k, v in t.items() if k not in ("simulate and settle", "write"))
         print(

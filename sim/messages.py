@@ -140,6 +140,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "taxes_empty": ("taxes 不能为空", "taxes must not be empty"),
     # command line
     "usage": ("命令行错误：{detail}", "command line: {detail}"),
+    "app_missing": (
+        "找不到浏览器应用：请在本仓库中以可编辑方式安装（pip install -e .）",
+        "the browser app is not there: install from the repository (pip install -e .)",
+    ),
     "output_not_dir": ("输出位置不是文件夹", "output path is not a folder"),
     "output_write": ("无法写入输出：{detail}", "cannot write output: {detail}"),
     "output_below_file": ("输出位置位于文件 {parent} 之下", "output path lies below the file {parent}"),
@@ -1162,6 +1166,10 @@ MESSAGES.update(
         "tune_why_written": (
             "按现行条款原样测算：{terms}",
             "today's terms exactly as written: {terms}",
+        ),
+        "tune_why_current_flat": (
+            "单一比例，不含现行条款的封顶与停止分享",
+            "one share, without today's cap and sunset",
         ),
         "tune_why_current_mean": (
             "现行各期比例在前 {years} 年内的平均（{phases}）",

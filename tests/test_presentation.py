@@ -9,6 +9,7 @@ import io
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,15 +46,18 @@ WAN = 1_000_000  # fen per 万元
 ROUNDING = "；各行与合计分别四舍五入，各行相加可能与合计相差末位"
 
 
-def rounded_apart_by_hand(rows: list[list[str]], labels: list[str], columns, decimals: int) -> bool:
-    """From the shown text: does a column's rows since the last 合计 row add up to it only to within rounding?"""
+def rounded_apart_by_hand(rows: list[list[str]], columns: list[int], decimals: int) -> bool:
+    """From the shown text: do a money column's rows since the last 合计 row (all shown) add up to its shown
+    amount only to within their rounding — at least one last digit off, at most half a digit per figure?"""
     ulp, first = 10**-decimals, 0
     for i, row in enumerate(rows):
-        if any(cell in labels for cell in row):
+        if "合计" in row:
             for j in columns:
-                parts = [float(r[j].replace(",", "")) for r in rows[first:i] if r[j]]
-                if row[j] and parts and ulp / 2 <= abs(sum(parts) - float(row[j].replace(",", ""))) <= ulp * len(parts):
-                    return True
+                group = [r[j] for r in rows[first:i]]
+                if row[j] and group and all(group):
+                    apart = abs(sum(float(v.replace(",", "")) for v in group) - float(row[j].replace(",", "")))
+                    if ulp / 2 <= apart <= (len(group) + 1) * ulp / 2:
+                        return True
             first = i + 1
     return False
 
@@ -116,6 +120,8 @@ def test_a_view_whose_rounded_rows_miss_their_total_says_why():
     assert view.csv_bytes().decode("utf-8-sig").splitlines()[-1].startswith(view.note + ",")  # the last line
     again = p.View(view.table, p.WAN, ("amount",), view.note)  # a view made from a view says it once
     assert again.note.count("四舍五入") == 1
+    exact = replace(view, table=view.table.assign(amount=[1.0, 2.0, 3.0, 6.0]))  # …and only while it is so
+    assert exact.note == "金额为第 1 次模拟"
     # rows that add up, a total that is not their sum (a range's bound), no total row: nothing said
     exact = table.drop(columns="fen").assign(amount=[1.0, 2.0, 3.0, 6.0])
     assert p.View(exact, p.WAN, ("amount",), "x").note == "x"
@@ -276,7 +282,8 @@ def test_compare_writes_people_files_beside_machine_files(comparison, tmp_path):
     rows = list(csv.reader(io.StringIO(people.decode("utf-8-sig"))))
     assert rows[0][:4] == ["方案", "参与方", "角色", "分成合计（亿元）"]
     said = "金额为 2 次模拟的平均值；5%、95% 分位为各次模拟的分位数；现值按年贴现率 3% 折算"
-    assert rows[-1][0] == said + ROUNDING * rounded_apart_by_hand(rows[1:-1], ["合计"], range(3, 6), 2)
+    money = [rows[0].index(h) for h in summary_view(comparison, "zh").money]
+    assert rows[-1][0] == said + ROUNDING * rounded_apart_by_hand(rows[1:-1], money, 2)
     assert [r[1] for r in rows[1:-1]].count("合计") == 2
     machine = list(csv.reader(io.StringIO(written["comparison_summary.csv"].read_text(encoding="utf-8"))))
     assert machine[0][:5] == ["scenario", "party", "party_name", "role", "receipts"]
@@ -368,7 +375,7 @@ def test_the_run_receipts_view_has_a_unit_names_and_totals(comparison):
     assert total[view.money[1]] == pytest.approx(round(origin / view.unit.fen_per, 2), abs=1e-9)
     assert set(table["协议"]) == {"南宁片区 → 南宁协同发展区"}
     rows = view.text().to_numpy().tolist()
-    apart = rounded_apart_by_hand(rows, ["合计"], range(2, 5), 2)
+    apart = rounded_apart_by_hand(rows, [list(table.columns).index(h) for h in view.money], 2)
     assert view.note == "金额为 2 次模拟的平均值；另有自治区本级的分成未列于本表" + ROUNDING * apart  # no upper levels
 
 

@@ -75,6 +75,15 @@ def test_ftzshare_app_runs_the_app_from_its_folder_with_the_tcp_listener(monkeyp
     assert ran["nodelay"] == 1
 
 
+def test_without_the_repositorys_app_the_command_says_how_to_install(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(serving, "APP", tmp_path / "app.py")  # as a non-editable install would leave it
+    assert cli.main(["app"]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path / 'app.py'}: " + (
+        "找不到浏览器应用：请在本仓库中以可编辑方式安装（pip install -e .） / "
+        "the browser app is not there: install from the repository (pip install -e .)\n"
+    )
+
+
 def test_an_option_streamlit_does_not_know_is_one_error_line(monkeypatch, tmp_path, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(starlette_server, "_bind_socket", starlette_server._bind_socket)

@@ -504,9 +504,23 @@ def test_todays_terms_as_written_stand_beside_their_average_share(tuned, nanning
 
 
 def test_a_single_flat_share_as_written_has_no_second_row():
-    from analysis.outputs.tuning_files import candidates_view
+    from analysis.outputs.tuning_files import candidate_note, candidates_view
     from analysis.tuning import tune
     from sim.scenario.loading import load_scenario
 
     flat = tune(load_scenario(ROOT / "scenarios/designs/d1_50_50.yaml"), "nanning", replications=2, seed=7)
     assert flat.written is None and "现行条款原样" not in set(candidates_view(flat, "zh").table["候选"])
+    assert candidate_note(flat, "current", "zh") == ""
+
+
+def test_todays_ratio_says_what_a_flat_share_leaves_out_of_capped_terms():
+    from analysis.outputs.tuning_files import candidate_note
+    from analysis.tuning import tune
+    from sim.scenario.loading import load_scenario
+
+    capped = tune(load_scenario(ROOT / "scenarios/designs/d5_jingjinji_capped.yaml"), "nanning", replications=2, seed=7)
+    assert capped.written is not None
+    note = candidate_note(capped, "current", "zh")
+    assert note.startswith("现行各期比例在前 10 年内的平均") and note.endswith(
+        "；单一比例，不含现行条款的封顶与停止分享"
+    )

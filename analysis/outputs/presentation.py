@@ -256,7 +256,8 @@ def with_total(table: pd.DataFrame, label_column: str, sum_columns: list[str], l
     return out.reset_index(drop=True)
 
 
-TOTAL_LABELS = frozenset({render("total_row", "zh"), render("total_row", "en")})
+TOTAL_LANGUAGES = {render("total_row", lang): lang for lang in ("zh", "en")}  # 合计 → zh, Total → en
+TOTAL_LABELS = frozenset(TOTAL_LANGUAGES)
 
 
 def total_rows(rows: Iterable[Iterable[object]]) -> set[int]:
@@ -279,27 +280,35 @@ class View:
     row_decimals: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        """A view whose shown rows do not add up to a shown total says why (`rounded_apart`)."""
+        """A view whose shown rows do not add up to a shown total says why (`rounded_apart`); a view made from
+        another (a copy in another unit) says it only if it is still so."""
         lang = self._total_language()
-        said = render("note_rounding", lang) if lang else ""
-        if lang and said not in self.note and rounded_apart(self):  # a view made from a view says it once
-            object.__setattr__(self, "note", render("chart_note_join", lang).join(filter(None, (self.note, said))))
+        if lang is None:
+            return
+        join, said = render("chart_note_join", lang), render("note_rounding", lang)
+        note = self.note.replace(join + said, "").replace(said, "")
+        if rounded_apart(self):
+            note = join.join(filter(None, (note, said)))
+        object.__setattr__(self, "note", note)
 
     def _total_language(self) -> str | None:
         """The language of the view's 合计 / Total rows (None without one)."""
-        labels = {render("total_row", lang): lang for lang in ("zh", "en")}
         for column in self.table.columns:
             if column not in self.money:
-                found = set(self.table[column][self.table[column].isin(labels)])
+                found = set(self.table[column][self.table[column].isin(TOTAL_LABELS)])
                 if found:
-                    return labels[found.pop()]
+                    return TOTAL_LANGUAGES[found.pop()]
         return None
+
+    def decimals(self) -> tuple[int, ...]:
+        """Each row's decimals: `row_decimals`, else the unit's."""
+        return self.row_decimals or (self.unit.decimals if self.unit else 2,) * len(self.table)
 
     def text(self) -> pd.DataFrame:
         out = self.table.copy()
         for column in self.money:
             values = pd.to_numeric(out[column], errors="coerce").to_numpy(float)
-            decimals = self.row_decimals or (self.unit.decimals if self.unit else 2,) * len(values)
+            decimals = self.decimals()
             out[column] = [
                 "" if not np.isfinite(v) else format(v + 0.0, f",.{d}f") for v, d in zip(values, decimals, strict=True)
             ]
@@ -330,7 +339,7 @@ def rounded_apart(view: View) -> bool:
     a 合计 row per agreement or design); a total further off than its rows' rounding is not their sum (a
     range's bound) and is left be."""
     totals = sorted(total_rows(view.table.itertuples(index=False)))
-    decimals = view.row_decimals or (view.unit.decimals if view.unit else 2,) * len(view.table)
+    decimals = view.decimals()
     for column in view.money:
         values = pd.to_numeric(view.table[column], errors="coerce").to_numpy(float)
         first = 0

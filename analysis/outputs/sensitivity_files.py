@@ -127,7 +127,9 @@ def sensitivity_pages(study: Study, scenario: Scenario, lang: str = "zh", measur
     for output in outputs:
         top = [input_label(scenario, name, lang) for name, v in _ranked(study, output)[:3] if v[key][0] > 0]
         party = names.party(_output(output)[0])
-        lines.append(render("sensitivity_drivers", lang, what=party, inputs="；".join(top) or "—"))
+        lines.append(
+            render("sensitivity_drivers", lang, what=party, inputs=render("chart_note_join", lang).join(top) or "—")
+        )
     pages = []
     for start in range(0, len(outputs), PER_PAGE):
         fig = new_figure(A4_LANDSCAPE)

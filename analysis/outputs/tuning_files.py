@@ -177,8 +177,7 @@ def candidates_view(t: Tuning, lang: str = "zh") -> View:
         sample = t.samples.get(share) if share is not None else None
         rows.append(row(candidate_name(c, lang), share, sample, candidate_note(t, c, lang)))
         if c == "current" and t.written is not None:  # beside the stand-in, today's terms themselves
-            agreement = next(a for a in t.scenario.agreements if a.id == t.agreement)
-            why = render("tune_why_written", lang, terms=terms_text(agreement, lang))
+            why = render("tune_why_written", lang, terms=terms_text(t.terms, lang))
             rows.append(row(render("tune_candidate_written", lang), None, t.written, why))
     frame = pd.DataFrame(rows)
     money_columns = [names.party(origin), names.party(host)]
@@ -193,13 +192,19 @@ def candidates_view(t: Tuning, lang: str = "zh") -> View:
 
 
 def candidate_note(t: Tuning, candidate: str, lang: str) -> str:
-    """Why a candidate has no ratio, or what today's ratio is when it is an average of several phases."""
-    agreement = next(a for a in t.scenario.agreements if a.id == t.agreement)
+    """Why a candidate has no ratio, or how today's ratio stands in for today's terms (the average of several
+    phases; one share without the cap and sunset) when it differs from them (`Tuning.written`)."""
+    agreement = t.terms
     if candidate == "current":
-        if not averages_phases(agreement, t.shape):
+        if t.written is None:
             return ""
-        years = min(PV_YEARS, t.scenario.horizon.years)
-        return render("tune_why_current_mean", lang, years=years, phases=phases_text(agreement.ratio, lang))
+        why = []
+        if averages_phases(agreement, t.shape):
+            years = min(PV_YEARS, t.scenario.horizon.years)
+            why.append(render("tune_why_current_mean", lang, years=years, phases=phases_text(agreement.ratio, lang)))
+        if t.shape == "flat" and (agreement.cap.origin_cumulative_yuan is not None or agreement.sunset_year):
+            why.append(render("tune_why_current_flat", lang))
+        return render("chart_note_join", lang).join(why)
     if t.candidates[candidate] is not None:
         return ""
     if candidate == "shapley":

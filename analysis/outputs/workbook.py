@@ -461,8 +461,9 @@ YEAR = re.compile(r"[12]\d{3}")
 
 
 def _years(values: pd.Series) -> list[object] | None:
-    """A column of years written as text beside its 合计 rows ("2025", …, "合计") as numbers, so a spreadsheet
-    does not flag each as a number stored as text; None when the column holds anything else."""
+    """A column of years written as text (as the receipts and gains views write them, beside their 合计 rows:
+    "2025", …, "合计") as numbers, so a spreadsheet does not flag each as a number stored as text; None when the
+    column holds anything else."""
     if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
         return None
     plain = _plain(values.to_numpy(object))
