@@ -759,5 +759,5 @@ def zone_risk_view(c: Comparison, lang: str = "zh"):
         }
     )
     n = min(len(case.projection.outcomes) for case in c.cases)
-    note = render("figure_over_replications", lang, n=n)
+    note = render("figure_over_replications_share", lang, n=n)  # probabilities only, as `risk.zone_risk_view`
     return View(out, None, tuple(header(k, lang) for k in keys), note, render("view_zone_risk", lang))

@@ -389,3 +389,11 @@ def test_terms_in_words_name_a_one_year_phase_once_and_amounts_with_their_unit()
     assert p.yuan_words(chongzuo.cap.origin_cumulative_yuan, "zh") == "3.00 万元"
     assert p.yuan_words(chongzuo.floor.host_yearly_yuan, "en").startswith("6.00 ")
     assert p.percent_text(0.333333) == "33.3333" and p.percent_text(0.6) == "60"
+
+
+def test_the_zones_risk_table_says_its_figures_are_probabilities(comparison):
+    from analysis.comparison import zone_risk_view
+
+    view = zone_risk_view(comparison, "zh")
+    assert len(view.table) and view.unit is None  # shares of replications, no amounts
+    assert view.note == "基于全部 2 次模拟：概率为出现该结果的模拟次数占比"
